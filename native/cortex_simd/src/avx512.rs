@@ -1,0 +1,12 @@
+//! The AVX-512F kernels, chosen at load time where the CPU has them: 32 zmm registers.
+
+crate::entry_points::isa_entry_points!(
+    simd = crate::simd::Avx512,
+    features = "avx512f,avx2,fma",
+    // 8 FMA chains for single-stream kernels (dot, squared Euclidean).
+    unroll = 8,
+    // Two rows share each query load in a batch dot: 2 x 8 accumulators plus loads fit in 32.
+    batch_rows = 2,
+    // Cosine keeps 3 streams: 3 x 8 accumulators use 24 of the 32 registers.
+    cosine_unroll = 8,
+);

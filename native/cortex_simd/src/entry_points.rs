@@ -1,0 +1,58 @@
+//! One macro writes each instruction set's entry points, so the AVX2 and AVX-512 modules differ
+//! only in what really differs: the vector type, the features enabled and the unroll factors.
+
+/// Defines `dot`, `squared_euclidean`, `cosine`, `batch_dot` and `batch_cosine` for one
+/// instruction set: `#[target_feature]` wrappers that monomorphize the generic kernels.
+macro_rules! isa_entry_points {
+    (
+        simd = $simd:ty,
+        features = $features:literal,
+        unroll = $unroll:expr,
+        batch_rows = $rows:expr,
+        cosine_unroll = $cosine_unroll:expr $(,)?
+    ) => {
+        use crate::kernels;
+
+        /// # Safety
+        /// `x`, `y`: `n` readable floats each; the CPU has this module's instruction set.
+        #[target_feature(enable = $features)]
+        pub(crate) unsafe fn dot(x: *const f32, y: *const f32, n: usize) -> f32 {
+            // SAFETY: forwarded from the caller.
+            unsafe { kernels::dot::<$simd, { $unroll }>(x, y, n) }
+        }
+
+        /// # Safety
+        /// As [`dot`].
+        #[target_feature(enable = $features)]
+        pub(crate) unsafe fn squared_euclidean(x: *const f32, y: *const f32, n: usize) -> f32 {
+            // SAFETY: forwarded from the caller.
+            unsafe { kernels::squared_euclidean::<$simd, { $unroll }>(x, y, n) }
+        }
+
+        /// # Safety
+        /// As [`dot`].
+        #[target_feature(enable = $features)]
+        pub(crate) unsafe fn cosine(x: *const f32, y: *const f32, n: usize) -> f32 {
+            // SAFETY: forwarded from the caller.
+            unsafe { kernels::cosine::<$simd, { $cosine_unroll }>(x, y, n) }
+        }
+
+        /// # Safety
+        /// As `kernels::batch_dot`, on a CPU with this module's instruction set.
+        #[target_feature(enable = $features)]
+        pub(crate) unsafe fn batch_dot(q: *const f32, rows: *const f32, dimension: usize, count: usize, out: *mut f32) {
+            // SAFETY: forwarded from the caller.
+            unsafe { kernels::batch_dot::<$simd, { $unroll }, { $rows }>(q, rows, dimension, count, out) }
+        }
+
+        /// # Safety
+        /// As `kernels::batch_cosine`, on a CPU with this module's instruction set.
+        #[target_feature(enable = $features)]
+        pub(crate) unsafe fn batch_cosine(q: *const f32, rows: *const f32, dimension: usize, count: usize, out: *mut f32) {
+            // SAFETY: forwarded from the caller.
+            unsafe { kernels::batch_cosine::<$simd, { $cosine_unroll }>(q, rows, dimension, count, out) }
+        }
+    };
+}
+
+pub(crate) use isa_entry_points;
