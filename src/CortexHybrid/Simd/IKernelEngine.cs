@@ -1,0 +1,26 @@
+namespace CortexHybrid.Simd;
+
+/// <summary>
+/// The summing loops of one backend. <see cref="SpanSimilarityKernel{TEngine}"/> adds validation,
+/// batches and the cosine rules around them, once for every engine.
+/// </summary>
+/// <remarks>
+/// Every engine walks its input in one fixed order, so a stream such as <c>x·y</c> gives the same
+/// bits whether it is summed alone or beside others: batch results equal pair results exactly.
+/// </remarks>
+internal interface IKernelEngine
+{
+    /// <summary>The backend this engine belongs to.</summary>
+    static abstract KernelBackend Backend { get; }
+
+    /// <summary>A description of the path that runs, for <see cref="ISimilarityKernel.Description"/>.</summary>
+    static abstract string Description { get; }
+
+    /// <summary>Sums <typeparamref name="TTerm"/> over equal-length <paramref name="x"/> and <paramref name="y"/>.</summary>
+    static abstract float Sum<TTerm>(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+        where TTerm : struct, IPairTerm;
+
+    /// <summary>Sums <c>x·y</c>, <c>x·x</c> (when <typeparamref name="TNormX"/> says so, else 0) and <c>y·y</c> in one pass.</summary>
+    static abstract (float Xy, float Xx, float Yy) CosineParts<TNormX>(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+        where TNormX : struct, INormXSwitch;
+}
