@@ -71,7 +71,7 @@ internal readonly struct VectorEngine<TVector, TIsa, TNarrower> : IKernelEngine
             s3 = TTerm.Accumulate<TVector, TIsa>(a, b, s3);
         }
 
-        return TIsa.Sum(TIsa.Add(TIsa.Add(s0, s1), TIsa.Add(s2, s3)));
+        return Total(s0, s1, s2, s3);
     }
 
     public static (float Xy, float Xx, float Yy) CosineParts<TNormX>(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
@@ -82,73 +82,86 @@ internal readonly struct VectorEngine<TVector, TIsa, TNarrower> : IKernelEngine
             return TNarrower.CosineParts<TNormX>(x, y);
         }
 
+        // Twelve plain locals, not arrays or structs: the JIT keeps them in registers.
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ys = ref MemoryMarshal.GetReference(y);
         nuint n = (nuint)x.Length, width = (nuint)TIsa.Count, i = 0;
-        var xy = new Streams();
-        var xx = new Streams();
-        var yy = new Streams();
+        TVector xy0 = TIsa.Zero, xy1 = xy0, xy2 = xy0, xy3 = xy0;
+        TVector xx0 = xy0, xx1 = xy0, xx2 = xy0, xx3 = xy0;
+        TVector yy0 = xy0, yy1 = xy0, yy2 = xy0, yy3 = xy0;
+        TVector a, b;
         for (; n - i >= 4 * width; i += 4 * width)
         {
-            Step(ref xs, ref ys, i, ref xy.S0, ref xx.S0, ref yy.S0);
-            Step(ref xs, ref ys, i + width, ref xy.S1, ref xx.S1, ref yy.S1);
-            Step(ref xs, ref ys, i + (2 * width), ref xy.S2, ref xx.S2, ref yy.S2);
-            Step(ref xs, ref ys, i + (3 * width), ref xy.S3, ref xx.S3, ref yy.S3);
+            a = TIsa.Load(ref xs, i);
+            b = TIsa.Load(ref ys, i);
+            xy0 = TIsa.MultiplyAdd(a, b, xy0);
+            xx0 = TNormX.Enabled ? TIsa.MultiplyAdd(a, a, xx0) : xx0;
+            yy0 = TIsa.MultiplyAdd(b, b, yy0);
+
+            a = TIsa.Load(ref xs, i + width);
+            b = TIsa.Load(ref ys, i + width);
+            xy1 = TIsa.MultiplyAdd(a, b, xy1);
+            xx1 = TNormX.Enabled ? TIsa.MultiplyAdd(a, a, xx1) : xx1;
+            yy1 = TIsa.MultiplyAdd(b, b, yy1);
+
+            a = TIsa.Load(ref xs, i + (2 * width));
+            b = TIsa.Load(ref ys, i + (2 * width));
+            xy2 = TIsa.MultiplyAdd(a, b, xy2);
+            xx2 = TNormX.Enabled ? TIsa.MultiplyAdd(a, a, xx2) : xx2;
+            yy2 = TIsa.MultiplyAdd(b, b, yy2);
+
+            a = TIsa.Load(ref xs, i + (3 * width));
+            b = TIsa.Load(ref ys, i + (3 * width));
+            xy3 = TIsa.MultiplyAdd(a, b, xy3);
+            xx3 = TNormX.Enabled ? TIsa.MultiplyAdd(a, a, xx3) : xx3;
+            yy3 = TIsa.MultiplyAdd(b, b, yy3);
         }
 
         if (n - i >= width)
         {
-            Step(ref xs, ref ys, i, ref xy.S0, ref xx.S0, ref yy.S0);
+            a = TIsa.Load(ref xs, i);
+            b = TIsa.Load(ref ys, i);
+            xy0 = TIsa.MultiplyAdd(a, b, xy0);
+            xx0 = TNormX.Enabled ? TIsa.MultiplyAdd(a, a, xx0) : xx0;
+            yy0 = TIsa.MultiplyAdd(b, b, yy0);
             i += width;
         }
 
         if (n - i >= width)
         {
-            Step(ref xs, ref ys, i, ref xy.S1, ref xx.S1, ref yy.S1);
+            a = TIsa.Load(ref xs, i);
+            b = TIsa.Load(ref ys, i);
+            xy1 = TIsa.MultiplyAdd(a, b, xy1);
+            xx1 = TNormX.Enabled ? TIsa.MultiplyAdd(a, a, xx1) : xx1;
+            yy1 = TIsa.MultiplyAdd(b, b, yy1);
             i += width;
         }
 
         if (n - i >= width)
         {
-            Step(ref xs, ref ys, i, ref xy.S2, ref xx.S2, ref yy.S2);
+            a = TIsa.Load(ref xs, i);
+            b = TIsa.Load(ref ys, i);
+            xy2 = TIsa.MultiplyAdd(a, b, xy2);
+            xx2 = TNormX.Enabled ? TIsa.MultiplyAdd(a, a, xx2) : xx2;
+            yy2 = TIsa.MultiplyAdd(b, b, yy2);
             i += width;
         }
 
         if (i < n)
         {
             int tail = (int)(n - i);
-            TVector a = TIsa.KeepLast(TIsa.Load(ref xs, n - width), tail);
-            TVector b = TIsa.KeepLast(TIsa.Load(ref ys, n - width), tail);
-            Accumulate(a, b, ref xy.S3, ref xx.S3, ref yy.S3);
+            a = TIsa.KeepLast(TIsa.Load(ref xs, n - width), tail);
+            b = TIsa.KeepLast(TIsa.Load(ref ys, n - width), tail);
+            xy3 = TIsa.MultiplyAdd(a, b, xy3);
+            xx3 = TNormX.Enabled ? TIsa.MultiplyAdd(a, a, xx3) : xx3;
+            yy3 = TIsa.MultiplyAdd(b, b, yy3);
         }
 
-        return (xy.Total(), TNormX.Enabled ? xx.Total() : 0f, yy.Total());
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static void Step(ref float xs, ref float ys, nuint at, ref TVector xy, ref TVector xx, ref TVector yy) =>
-            Accumulate(TIsa.Load(ref xs, at), TIsa.Load(ref ys, at), ref xy, ref xx, ref yy);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static void Accumulate(TVector a, TVector b, ref TVector xy, ref TVector xx, ref TVector yy)
-        {
-            xy = TIsa.MultiplyAdd(a, b, xy);
-            if (TNormX.Enabled)
-            {
-                xx = TIsa.MultiplyAdd(a, a, xx);
-            }
-
-            yy = TIsa.MultiplyAdd(b, b, yy);
-        }
+        return (Total(xy0, xy1, xy2, xy3), TNormX.Enabled ? Total(xx0, xx1, xx2, xx3) : 0f, Total(yy0, yy1, yy2, yy3));
     }
 
-    /// <summary>Four accumulators of one stream, summed in <see cref="Sum{TTerm}"/>'s order.</summary>
-    private struct Streams()
-    {
-        public TVector S0 = TIsa.Zero;
-        public TVector S1 = TIsa.Zero;
-        public TVector S2 = TIsa.Zero;
-        public TVector S3 = TIsa.Zero;
-
-        public readonly float Total() => TIsa.Sum(TIsa.Add(TIsa.Add(S0, S1), TIsa.Add(S2, S3)));
-    }
+    /// <summary>Four accumulators summed in <see cref="Sum{TTerm}"/>'s order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Total(TVector s0, TVector s1, TVector s2, TVector s3) =>
+        TIsa.Sum(TIsa.Add(TIsa.Add(s0, s1), TIsa.Add(s2, s3)));
 }
