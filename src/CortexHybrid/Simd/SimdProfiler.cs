@@ -27,7 +27,7 @@ public sealed class SimdProfiler
     /// <param name="rounds">Rounds per kernel; the median round counts.</param>
     /// <returns>Both medians and their ratio.</returns>
     /// <exception cref="ArgumentNullException">A kernel is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimension"/>, <paramref name="iterations"/> or <paramref name="rounds"/> is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimension"/>, <paramref name="iterations"/> or <paramref name="rounds"/> is not positive, or <paramref name="operation"/> is unknown.</exception>
     public SimdSpeedup Compare(
         ISimilarityKernel baseline,
         ISimilarityKernel candidate,
@@ -38,6 +38,36 @@ public sealed class SimdProfiler
     {
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(candidate);
+        double[] medians = Measure([baseline, candidate], operation, dimension, iterations, rounds);
+        return new SimdSpeedup(operation, dimension, baseline.Description, candidate.Description, medians[0], medians[1]);
+    }
+
+    /// <summary>
+    /// Times <paramref name="operation"/> on every kernel: a warm-up of a quarter of
+    /// <paramref name="iterations"/> each, then <paramref name="rounds"/> rounds in which every
+    /// kernel runs <paramref name="iterations"/> operations in turn.
+    /// </summary>
+    /// <param name="kernels">The kernels to time.</param>
+    /// <param name="operation">What to run.</param>
+    /// <param name="dimension">The vector length.</param>
+    /// <param name="iterations">Operations per round and kernel.</param>
+    /// <param name="rounds">Rounds per kernel; the median round counts.</param>
+    /// <returns>Each kernel's median time per operation in nanoseconds, in the order given.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="kernels"/> or one of them is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimension"/>, <paramref name="iterations"/> or <paramref name="rounds"/> is not positive, or <paramref name="operation"/> is unknown.</exception>
+    public double[] Measure(
+        IReadOnlyList<ISimilarityKernel> kernels,
+        SimilarityOperation operation = SimilarityOperation.Cosine,
+        int dimension = 768,
+        int iterations = 2_000,
+        int rounds = 5)
+    {
+        ArgumentNullException.ThrowIfNull(kernels);
+        for (int k = 0; k < kernels.Count; k++)
+        {
+            ArgumentNullException.ThrowIfNull(kernels[k], $"kernels[{k}]");
+        }
+
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(iterations);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rounds);
@@ -52,18 +82,26 @@ public sealed class SimdProfiler
         float[] destination = new float[BatchRows];
 
         // Warm-up: JIT tiering and caches, before anything is timed.
-        Run(baseline, operation, x, rows, destination, Math.Max(1, iterations / 4));
-        Run(candidate, operation, x, rows, destination, Math.Max(1, iterations / 4));
-
-        var baselineRounds = new double[rounds];
-        var candidateRounds = new double[rounds];
-        for (int round = 0; round < rounds; round++)
+        foreach (ISimilarityKernel kernel in kernels)
         {
-            baselineRounds[round] = Time(baseline, operation, x, rows, destination, iterations);
-            candidateRounds[round] = Time(candidate, operation, x, rows, destination, iterations);
+            Run(kernel, operation, x, rows, destination, Math.Max(1, iterations / 4));
         }
 
-        return new SimdSpeedup(operation, dimension, baseline.Description, candidate.Description, Median(baselineRounds), Median(candidateRounds));
+        var times = new double[kernels.Count][];
+        for (int k = 0; k < kernels.Count; k++)
+        {
+            times[k] = new double[rounds];
+        }
+
+        for (int round = 0; round < rounds; round++)
+        {
+            for (int k = 0; k < kernels.Count; k++)
+            {
+                times[k][round] = Time(kernels[k], operation, x, rows, destination, iterations);
+            }
+        }
+
+        return Array.ConvertAll(times, Median);
     }
 
     private double Time(ISimilarityKernel kernel, SimilarityOperation operation, float[] x, float[] rows, float[] destination, int iterations)
