@@ -16,6 +16,18 @@ internal sealed record NativeLibraryLoadResult(string? Path, string? Version, ui
     /// <summary>True when <c>CORTEX_NATIVE_ISA</c> forced the instruction set.</summary>
     public bool InstructionSetForced => (Capabilities & NativeMethods.CORTEX_ISA_FORCED) != 0;
 
+    /// <summary>The public description of the loaded library; null when it is not loaded.</summary>
+    public NativeLibraryInfo? Info => IsLoaded
+        ? new NativeLibraryInfo(
+            Path!,
+            Version!,
+            InstructionSet,
+            InstructionSetForced,
+            (Capabilities & NativeMethods.CORTEX_CPU_AVX2) != 0,
+            (Capabilities & NativeMethods.CORTEX_CPU_FMA) != 0,
+            (Capabilities & NativeMethods.CORTEX_CPU_AVX512F) != 0)
+        : null;
+
     public static NativeLibraryLoadResult Loaded(string path, string version, uint capabilities) => new(path, version, capabilities, null);
 
     public static NativeLibraryLoadResult Failed(string reason) => new(null, null, 0, reason);

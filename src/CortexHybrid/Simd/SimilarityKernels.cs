@@ -35,6 +35,9 @@ public static class SimilarityKernels
     /// <summary>Why <see cref="Native"/> is null; null when it is available.</summary>
     public static string? NativeUnavailableReason => NativeLibraryLoader.Result.FailureReason;
 
+    /// <summary>The loaded native library (path, version, instruction set, CPU features); null when <see cref="Native"/> is.</summary>
+    public static NativeLibraryInfo? NativeLibrary => NativeHolder.Info;
+
     /// <summary>
     /// The kernel to use: Native if available, else Managed if the JIT accelerates any vector width,
     /// else Scalar. <c>CORTEX_KERNEL=native|managed|scalar</c> forces one (for tests and CI).
@@ -47,6 +50,7 @@ public static class SimilarityKernels
     private static class NativeHolder
     {
         internal static readonly ISimilarityKernel? Kernel = Create(NativeLibraryLoader.Result);
+        internal static readonly NativeLibraryInfo? Info = NativeLibraryLoader.Result.Info;
 
         private static NativeSimilarityKernel? Create(NativeLibraryLoadResult result) =>
             result.IsLoaded
