@@ -1,0 +1,20 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CortexHybrid.Cli;
+
+/// <summary>Options and output settings every command shares.</summary>
+internal static class CliOptions
+{
+    /// <summary>How JSON output is written.</summary>
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>A new <c>--json</c> option.</summary>
+    public static Option<bool> JsonOption() => new("--json") { Description = "Write JSON to standard output instead of text." };
+}
