@@ -15,7 +15,7 @@ public class SimilarityKernelsTests
     public void Native_is_the_default_when_the_library_is_beside_the_assembly()
     {
         Assert.True(File.Exists(s_libraryBeside), "the build copies libcortex_simd.so beside the assemblies");
-        ProbeReport report = ChildProcess.Probe(new Dictionary<string, string?>());
+        ProbeReport report = ProbeProcess.Run(new Dictionary<string, string?>());
         Assert.Null(report.NativeUnavailableReason);
         Assert.Equal(nameof(KernelBackend.Native), report.DefaultBackend);
         Assert.Equal(32f, report.DefaultDot);
@@ -33,7 +33,7 @@ public class SimilarityKernelsTests
         File.Copy(s_libraryBeside, Path.Combine(native, "libcortex_simd.so"));
 
         // CORTEX_NATIVE_PATH may name a directory; the file name is added.
-        ProbeReport report = ChildProcess.Probe(new Dictionary<string, string?> { ["CORTEX_NATIVE_PATH"] = native });
+        ProbeReport report = ProbeProcess.Run(new Dictionary<string, string?> { ["CORTEX_NATIVE_PATH"] = native });
         Assert.Null(report.NativeUnavailableReason);
         Assert.Equal(nameof(KernelBackend.Native), report.DefaultBackend);
     }
@@ -42,7 +42,7 @@ public class SimilarityKernelsTests
     public void A_missing_library_falls_back_to_managed_and_says_where_it_looked()
     {
         string missing = Path.Combine(Path.GetTempPath(), "no-such-dir-" + Guid.NewGuid().ToString("N"), "libcortex_simd.so");
-        ProbeReport report = ChildProcess.Probe(new Dictionary<string, string?> { ["CORTEX_NATIVE_PATH"] = missing });
+        ProbeReport report = ProbeProcess.Run(new Dictionary<string, string?> { ["CORTEX_NATIVE_PATH"] = missing });
         Assert.Equal(nameof(KernelBackend.Managed), report.DefaultBackend);
         Assert.Equal(32f, report.DefaultDot);
         Assert.Null(report.NativeDescription);
@@ -57,7 +57,7 @@ public class SimilarityKernelsTests
         string broken = Path.Combine(directory.Path, "libcortex_simd.so");
         // Long enough for the loader to read a header (a shorter file is "file too short").
         File.WriteAllText(broken, string.Concat(Enumerable.Repeat("this is not an ELF shared object. ", 64)));
-        ProbeReport report = ChildProcess.Probe(new Dictionary<string, string?> { ["CORTEX_NATIVE_PATH"] = broken });
+        ProbeReport report = ProbeProcess.Run(new Dictionary<string, string?> { ["CORTEX_NATIVE_PATH"] = broken });
         Assert.Equal(nameof(KernelBackend.Managed), report.DefaultBackend);
         Assert.Contains("could not be loaded", report.NativeUnavailableReason);
         Assert.Contains("invalid ELF header", report.NativeUnavailableReason);
@@ -67,7 +67,7 @@ public class SimilarityKernelsTests
     public void Forcing_native_where_it_cannot_load_is_an_error_not_a_silent_fallback()
     {
         string missing = Path.Combine(Path.GetTempPath(), "no-such-" + Guid.NewGuid().ToString("N"));
-        ProbeReport report = ChildProcess.Probe(new Dictionary<string, string?>
+        ProbeReport report = ProbeProcess.Run(new Dictionary<string, string?>
         {
             ["CORTEX_KERNEL"] = "native",
             ["CORTEX_NATIVE_PATH"] = missing,
@@ -84,7 +84,7 @@ public class SimilarityKernelsTests
     [InlineData(" Managed ", nameof(KernelBackend.Managed))]
     public void CORTEX_KERNEL_picks_the_default(string value, string expected)
     {
-        ProbeReport report = ChildProcess.Probe(new Dictionary<string, string?> { ["CORTEX_KERNEL"] = value });
+        ProbeReport report = ProbeProcess.Run(new Dictionary<string, string?> { ["CORTEX_KERNEL"] = value });
         Assert.Equal(expected, report.DefaultBackend);
         Assert.Equal(32f, report.DefaultDot);
     }
@@ -92,7 +92,7 @@ public class SimilarityKernelsTests
     [Fact]
     public void An_unknown_CORTEX_KERNEL_is_an_error_naming_the_valid_values()
     {
-        ProbeReport report = ChildProcess.Probe(new Dictionary<string, string?> { ["CORTEX_KERNEL"] = "gpu" });
+        ProbeReport report = ProbeProcess.Run(new Dictionary<string, string?> { ["CORTEX_KERNEL"] = "gpu" });
         Assert.Null(report.DefaultBackend);
         Assert.Contains("'gpu'", report.DefaultError);
         Assert.Contains("native, managed, scalar", report.DefaultError);
@@ -101,7 +101,7 @@ public class SimilarityKernelsTests
     [Fact]
     public void CORTEX_NATIVE_ISA_avx2_forces_the_avx2_kernels()
     {
-        ProbeReport report = ChildProcess.Probe(new Dictionary<string, string?> { ["CORTEX_NATIVE_ISA"] = "avx2" });
+        ProbeReport report = ProbeProcess.Run(new Dictionary<string, string?> { ["CORTEX_NATIVE_ISA"] = "avx2" });
         Assert.Equal(nameof(KernelBackend.Native), report.DefaultBackend);
         Assert.StartsWith("native avx2 ", report.NativeDescription);
         Assert.Contains("forced by CORTEX_NATIVE_ISA", report.NativeDescription);
@@ -110,7 +110,7 @@ public class SimilarityKernelsTests
     [Fact]
     public void Without_CORTEX_NATIVE_ISA_the_best_instruction_set_is_used()
     {
-        ProbeReport report = ChildProcess.Probe(new Dictionary<string, string?>());
+        ProbeReport report = ProbeProcess.Run(new Dictionary<string, string?>());
         string expected = System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "native avx512 " : "native avx2 ";
         Assert.StartsWith(expected, report.NativeDescription);
         Assert.DoesNotContain("forced", report.NativeDescription);
@@ -119,7 +119,7 @@ public class SimilarityKernelsTests
     [Fact]
     public void An_unknown_CORTEX_NATIVE_ISA_keeps_native_off_and_says_why()
     {
-        ProbeReport report = ChildProcess.Probe(new Dictionary<string, string?> { ["CORTEX_NATIVE_ISA"] = "sse2" });
+        ProbeReport report = ProbeProcess.Run(new Dictionary<string, string?> { ["CORTEX_NATIVE_ISA"] = "sse2" });
         Assert.Equal(nameof(KernelBackend.Managed), report.DefaultBackend);
         Assert.Contains("CORTEX_NATIVE_ISA='sse2'", report.NativeUnavailableReason);
     }

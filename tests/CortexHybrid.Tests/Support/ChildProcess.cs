@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 
 namespace CortexHybrid.Tests.Support;
 
@@ -59,12 +58,4 @@ public static class ChildProcess
 
     /// <summary>The dotnet host that runs this test process (set by <c>dotnet test</c>), else <c>dotnet</c> on PATH.</summary>
     public static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-
-    /// <summary>Runs this test assembly's <c>probe</c> program (see <see cref="Program"/>) with <paramref name="environment"/>.</summary>
-    public static ProbeReport Probe(IReadOnlyDictionary<string, string?> environment)
-    {
-        (int exitCode, string output, string error) = Run(DotnetHost, [typeof(Program).Assembly.Location, "probe"], environment);
-        Assert.True(exitCode == 0, $"probe exited with {exitCode}: {error}");
-        return JsonSerializer.Deserialize<ProbeReport>(output) ?? throw new InvalidOperationException($"probe printed nothing: {error}");
-    }
 }
