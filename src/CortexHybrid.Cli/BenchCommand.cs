@@ -38,41 +38,44 @@ internal static class BenchCommand
         return command;
     }
 
-    public static Option<int[]> DimensionsOption()
+    public static Option<int[]> DimensionsOption() => new("--dimensions")
     {
-        var option = new Option<int[]>("--dimensions")
+        Description = "Vector lengths to measure, 1 to 65536 (space- or comma-separated).",
+        AllowMultipleArgumentsPerToken = true,
+        DefaultValueFactory = _ => DefaultDimensions,
+        CustomParser = result =>
         {
-            Description = "Vector lengths to measure.",
-            AllowMultipleArgumentsPerToken = true,
-            DefaultValueFactory = _ => DefaultDimensions,
-        };
-        option.Validators.Add(result =>
-        {
-            int[]? values = result.GetValueOrDefault<int[]>();
-            if (values is null || values.Length == 0 || values.Any(d => d is < 1 or > 65_536))
+            var values = new List<int>();
+            foreach (string text in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries)))
             {
-                result.AddError("--dimensions takes one or more lengths from 1 to 65536.");
-            }
-        });
-        return option;
-    }
+                if (!int.TryParse(text, out int value) || value is < 1 or > 65_536)
+                {
+                    result.AddError($"--dimensions takes one or more lengths from 1 to 65536, not '{text}'.");
+                    return [];
+                }
 
-    public static Option<int> RoundsOption()
-    {
-        var option = new Option<int>("--rounds")
-        {
-            Description = "Timed rounds per kernel; the median is reported.",
-            DefaultValueFactory = _ => 5,
-        };
-        option.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 1 or > 100)
-            {
-                result.AddError("--rounds takes a number from 1 to 100.");
+                values.Add(value);
             }
-        });
-        return option;
-    }
+
+            return values.ToArray();
+        },
+    };
+
+    public static Option<int> RoundsOption() => new("--rounds")
+    {
+        Description = "Timed rounds per kernel, 1 to 100; the median is reported.",
+        DefaultValueFactory = _ => 5,
+        CustomParser = result =>
+        {
+            string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+            if (!int.TryParse(text, out int value) || value is < 1 or > 100)
+            {
+                result.AddError($"--rounds takes a number from 1 to 100, not '{text}'.");
+            }
+
+            return value;
+        },
+    };
 
     /// <summary>Runs the comparison with a progress bar on standard error (standard output stays clean for --json).</summary>
     public static ComparisonReport Measure(int[] dimensions, int rounds)
