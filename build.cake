@@ -1,16 +1,34 @@
 // CortexHybrid build. Run through ./build.sh, which restores Cake and passes arguments on:
-//   ./build.sh --target=Test [--configuration=Release]
+//   ./build.sh --target=Demo            the product's main job: info + the kernel comparison
+//   ./build.sh --target=Test            every test (Rust and .NET)
+//   ./build.sh                          Default: Test, then Pack
 //
-// Targets: Clean, Native, Build, Test, Default (= Test).
+// Targets: Clean, Native, Build, Test, Pack, Bench, Demo, Default.
+// Arguments:
+//   --configuration=Release             (default Release)
+//   --rids=linux-x64[,win-x64,...]      native runtimes to build and pack; each must be listed,
+//                                       with its Rust target, in src/CortexHybrid/CortexHybrid.Native.targets
+//   --bench-filter=PATTERN              Bench: BenchmarkDotNet --filter (default *)
+//   --bench-job=short|dry|medium|long   Bench: a BenchmarkDotNet job (default: BenchmarkDotNet's default)
+//
 // StartProcess returns an exit code rather than throwing, so every process goes through Run(),
 // which fails the target on a non-zero code.
 
 var target = Argument("target", "Default");
 var configuration = Argument("configuration", "Release");
+var rids = Argument("rids", "linux-x64").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+var benchFilter = Argument("bench-filter", "*");
+var benchJob = Argument("bench-job", "");
 
 var root = MakeAbsolute(Directory("."));
+var artifacts = root.Combine("artifacts");
 var solution = root.CombineWithFilePath("CortexHybrid.sln");
 var library = root.CombineWithFilePath("src/CortexHybrid/CortexHybrid.csproj");
+var cli = root.CombineWithFilePath("src/CortexHybrid.Cli/CortexHybrid.Cli.csproj");
+var benchmarks = root.CombineWithFilePath("benchmarks/CortexHybrid.Benchmarks/CortexHybrid.Benchmarks.csproj");
+
+// MSBuild reads a semicolon-separated list; %3B keeps the semicolons out of the command line's way.
+var msbuildProperties = $"-p:Configuration={configuration} -p:CortexNativeRids={string.Join("%3B", rids)}";
 
 string Cargo()
 {
@@ -33,25 +51,26 @@ Task("Clean")
 {
     Run(Cargo(), "clean");
     Run("dotnet", $"clean \"{solution}\" --configuration {configuration} --nologo --verbosity minimal");
-    CleanDirectory(root.Combine("artifacts"));
+    CleanDirectory(artifacts);
 });
 
-// The native library, through the same MSBuild target `dotnet build` uses, so the list of runtimes
-// and their Rust targets lives in one place (src/CortexHybrid/CortexHybrid.Native.targets).
+// The native library through the MSBuild target `dotnet build` uses, so the runtimes and their Rust
+// targets are listed in one place (CortexHybrid.Native.targets).
 Task("Native")
     .Does(() =>
 {
-    Run("dotnet", $"msbuild \"{library}\" -t:CortexBuildNative -p:Configuration={configuration} -nologo -verbosity:minimal");
+    Run("dotnet", $"msbuild \"{library}\" -t:CortexBuildNative {msbuildProperties} -nologo -verbosity:minimal");
 });
 
 Task("Build")
     .IsDependentOn("Native")
     .Does(() =>
 {
-    Run("dotnet", $"build \"{solution}\" --configuration {configuration} --nologo");
+    Run("dotnet", $"build \"{solution}\" {msbuildProperties} --nologo");
 });
 
-// Rust's own tests (every kernel on every instruction set against an f64 reference), then the .NET suite.
+// Rust's own tests (every kernel on every instruction set against an f64 reference), then the .NET
+// suites: unit tests, and integration tests (the packed package consumed, the cortex command).
 Task("Test")
     .IsDependentOn("Build")
     .Does(() =>
@@ -60,7 +79,58 @@ Task("Test")
     Run("dotnet", $"test \"{solution}\" --configuration {configuration} --no-build --nologo");
 });
 
+// artifacts/CortexHybrid.<version>.nupkg (+ .snupkg) and the cortex tool package.
+Task("Pack")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    EnsureDirectoryExists(artifacts);
+    Run("dotnet", $"pack \"{library}\" {msbuildProperties} --output \"{artifacts}\" --nologo");
+    Run("dotnet", $"pack \"{cli}\" {msbuildProperties} --output \"{artifacts}\" --nologo");
+});
+
+// The BenchmarkDotNet suite; a markdown summary of every class's table goes to artifacts/bench/summary.md.
+Task("Bench")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    var output = artifacts.Combine("bench");
+    CleanDirectory(output);
+    var job = benchJob == "" ? "" : $" --job {benchJob}";
+    Run("dotnet", $"run --project \"{benchmarks}\" --configuration Release --no-build -- --filter \"{benchFilter}\"{job} --artifacts \"{output}\"");
+
+    var reports = GetFiles($"{output}/results/*-report-github.md").OrderBy(f => f.FullPath).ToList();
+    if (reports.Count == 0)
+    {
+        throw new CakeException($"BenchmarkDotNet wrote no report under {output}/results (filter '{benchFilter}').");
+    }
+
+    var summary = new System.Text.StringBuilder()
+        .AppendLine("# CortexHybrid benchmarks")
+        .AppendLine()
+        .AppendLine($"Filter `{benchFilter}`, job `{(benchJob == "" ? "default" : benchJob)}`. Ratio = time / baseline (TensorPrimitives) in the same run: below 1 is faster.")
+        .AppendLine();
+    foreach (var report in reports)
+    {
+        summary.AppendLine($"## {report.GetFilenameWithoutExtension().ToString().Replace("-report-github", "")}").AppendLine();
+        summary.AppendLine(System.IO.File.ReadAllText(report.FullPath)).AppendLine();
+    }
+
+    var summaryFile = output.CombineWithFilePath("summary.md");
+    System.IO.File.WriteAllText(summaryFile.FullPath, summary.ToString());
+    Information($"Summary: {summaryFile}");
+});
+
+// The product's main job.
+Task("Demo")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    Run("dotnet", $"run --project \"{cli}\" --configuration {configuration} --no-build -- demo");
+});
+
 Task("Default")
-    .IsDependentOn("Test");
+    .IsDependentOn("Test")
+    .IsDependentOn("Pack");
 
 RunTarget(target);
