@@ -234,9 +234,8 @@ using System.Runtime.InteropServices;
 namespace CortexHybrid.Native;
 
 /// <summary>
-/// The C ABI of the cortex_simd library. Imports marked short carry <c>[SuppressGCTransition]</c>;
-/// those that take a length also have a <c>_gc_transition</c> twin without it, for inputs too long
-/// to hold off the GC.
+/// The C ABI of the cortex_simd library. Imports marked short carry <c>[SuppressGCTransition]</c>
+/// and have a <c>_gc_transition</c> twin without it, for inputs too long to hold off the GC.
 /// </summary>
 internal static unsafe partial class NativeMethods
 {{
@@ -263,13 +262,13 @@ internal static unsafe partial class NativeMethods
             let _ = writeln!(cs, "    [SuppressGCTransition]");
         }
         let _ = writeln!(cs, "    internal static partial {returns} {}({parameters});", function.name);
-        // A short call whose cost grows with a length also gets a twin without the suppression:
-        // the caller switches to it for long inputs, so the GC is never held off for long.
-        if function.short && function.parameters.iter().any(|(_, t)| t == "nuint") {
+        // Every short call also gets a twin without the suppression: callers switch to it for long
+        // inputs, so the GC is never held off for long, and benchmarks compare the two.
+        if function.short {
             let _ = write!(
                 cs,
                 "
-    /// <summary><c>{name}</c> with a GC transition, for inputs too long to hold off the GC.</summary>
+    /// <summary><c>{name}</c> with the GC transition: for calls too long to hold off the GC, and for comparison.</summary>
     [LibraryImport(LibraryName, EntryPoint = \"{name}\")]
     internal static partial {returns} {name}_gc_transition({parameters});
 ",

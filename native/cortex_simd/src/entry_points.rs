@@ -11,14 +11,14 @@ macro_rules! isa_entry_points {
         batch_rows = $rows:expr,
         cosine_unroll = $cosine_unroll:expr $(,)?
     ) => {
-        use crate::kernels;
+        use crate::kernels::{self, ReaderChoice};
 
         /// # Safety
         /// `x`, `y`: `n` readable floats each; the CPU has this module's instruction set.
         #[target_feature(enable = $features)]
         pub(crate) unsafe fn dot(x: *const f32, y: *const f32, n: usize) -> f32 {
             // SAFETY: forwarded from the caller.
-            unsafe { kernels::dot::<$simd, { $unroll }>(x, y, n) }
+            unsafe { <$simd>::pair::<kernels::Dot<{ $unroll }>>(x, y, n) }
         }
 
         /// # Safety
@@ -26,7 +26,7 @@ macro_rules! isa_entry_points {
         #[target_feature(enable = $features)]
         pub(crate) unsafe fn squared_euclidean(x: *const f32, y: *const f32, n: usize) -> f32 {
             // SAFETY: forwarded from the caller.
-            unsafe { kernels::squared_euclidean::<$simd, { $unroll }>(x, y, n) }
+            unsafe { <$simd>::pair::<kernels::SquaredEuclidean<{ $unroll }>>(x, y, n) }
         }
 
         /// # Safety
@@ -34,7 +34,7 @@ macro_rules! isa_entry_points {
         #[target_feature(enable = $features)]
         pub(crate) unsafe fn cosine(x: *const f32, y: *const f32, n: usize) -> f32 {
             // SAFETY: forwarded from the caller.
-            unsafe { kernels::cosine::<$simd, { $cosine_unroll }>(x, y, n) }
+            unsafe { <$simd>::pair::<kernels::Cosine<{ $cosine_unroll }>>(x, y, n) }
         }
 
         /// # Safety
@@ -42,7 +42,7 @@ macro_rules! isa_entry_points {
         #[target_feature(enable = $features)]
         pub(crate) unsafe fn batch_dot(q: *const f32, rows: *const f32, dimension: usize, count: usize, out: *mut f32) {
             // SAFETY: forwarded from the caller.
-            unsafe { kernels::batch_dot::<$simd, { $unroll }, { $rows }>(q, rows, dimension, count, out) }
+            unsafe { <$simd>::batch::<kernels::BatchDot<{ $unroll }, { $rows }>>(q, rows, dimension, count, out) }
         }
 
         /// # Safety
@@ -50,7 +50,7 @@ macro_rules! isa_entry_points {
         #[target_feature(enable = $features)]
         pub(crate) unsafe fn batch_cosine(q: *const f32, rows: *const f32, dimension: usize, count: usize, out: *mut f32) {
             // SAFETY: forwarded from the caller.
-            unsafe { kernels::batch_cosine::<$simd, { $cosine_unroll }>(q, rows, dimension, count, out) }
+            unsafe { <$simd>::batch::<kernels::BatchCosine<{ $cosine_unroll }>>(q, rows, dimension, count, out) }
         }
     };
 }

@@ -6,8 +6,8 @@
 //!
 //! `build.rs` reads this file and writes the C# `[LibraryImport]` bindings
 //! (`src/CortexHybrid/Native/NativeMethods.g.cs`). A line `// bindgen: short` above an export marks
-//! it as a short call: the C# import gets `[SuppressGCTransition]`; if it takes a length, also a
-//! second import of the same symbol without it, which C# uses for long inputs.
+//! it as a short call: the C# import gets `[SuppressGCTransition]`, and a second import of the same
+//! symbol without it, which C# uses for long inputs.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -60,6 +60,11 @@ static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
 pub extern "C" fn cortex_version() -> *const u8 {
     VERSION.as_ptr()
 }
+
+/// Does nothing: the cost of a call into the library (the interop floor), for benchmarks.
+// bindgen: short
+#[no_mangle]
+pub extern "C" fn cortex_noop() {}
 
 /// CPU features and the active instruction set, as `CORTEX_*` flags. Choosing the instruction set
 /// happens here if no kernel ran before.

@@ -9,9 +9,8 @@ using System.Runtime.InteropServices;
 namespace CortexHybrid.Native;
 
 /// <summary>
-/// The C ABI of the cortex_simd library. Imports marked short carry <c>[SuppressGCTransition]</c>;
-/// those that take a length also have a <c>_gc_transition</c> twin without it, for inputs too long
-/// to hold off the GC.
+/// The C ABI of the cortex_simd library. Imports marked short carry <c>[SuppressGCTransition]</c>
+/// and have a <c>_gc_transition</c> twin without it, for inputs too long to hold off the GC.
 /// </summary>
 internal static unsafe partial class NativeMethods
 {
@@ -58,12 +57,27 @@ internal static unsafe partial class NativeMethods
     internal static partial byte* cortex_version();
 
     /// <summary>
+    /// Does nothing: the cost of a call into the library (the interop floor), for benchmarks.
+    /// </summary>
+    [LibraryImport(LibraryName)]
+    [SuppressGCTransition]
+    internal static partial void cortex_noop();
+
+    /// <summary><c>cortex_noop</c> with the GC transition: for calls too long to hold off the GC, and for comparison.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "cortex_noop")]
+    internal static partial void cortex_noop_gc_transition();
+
+    /// <summary>
     /// CPU features and the active instruction set, as <c>CORTEX_*</c> flags. Choosing the instruction set
     /// happens here if no kernel ran before.
     /// </summary>
     [LibraryImport(LibraryName)]
     [SuppressGCTransition]
     internal static partial uint cortex_capabilities();
+
+    /// <summary><c>cortex_capabilities</c> with the GC transition: for calls too long to hold off the GC, and for comparison.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "cortex_capabilities")]
+    internal static partial uint cortex_capabilities_gc_transition();
 
     /// <summary>
     /// Dot product <c>Σ x[i]·y[i]</c> of two <c>len</c>-float vectors into <c>*result</c>; 0 when <c>len == 0</c>.
@@ -72,7 +86,7 @@ internal static unsafe partial class NativeMethods
     [SuppressGCTransition]
     internal static partial NativeStatus cortex_dot_f32(float* x, float* y, nuint len, float* result);
 
-    /// <summary><c>cortex_dot_f32</c> with a GC transition, for inputs too long to hold off the GC.</summary>
+    /// <summary><c>cortex_dot_f32</c> with the GC transition: for calls too long to hold off the GC, and for comparison.</summary>
     [LibraryImport(LibraryName, EntryPoint = "cortex_dot_f32")]
     internal static partial NativeStatus cortex_dot_f32_gc_transition(float* x, float* y, nuint len, float* result);
 
@@ -84,7 +98,7 @@ internal static unsafe partial class NativeMethods
     [SuppressGCTransition]
     internal static partial NativeStatus cortex_cosine_f32(float* x, float* y, nuint len, float* result);
 
-    /// <summary><c>cortex_cosine_f32</c> with a GC transition, for inputs too long to hold off the GC.</summary>
+    /// <summary><c>cortex_cosine_f32</c> with the GC transition: for calls too long to hold off the GC, and for comparison.</summary>
     [LibraryImport(LibraryName, EntryPoint = "cortex_cosine_f32")]
     internal static partial NativeStatus cortex_cosine_f32_gc_transition(float* x, float* y, nuint len, float* result);
 
@@ -95,7 +109,7 @@ internal static unsafe partial class NativeMethods
     [SuppressGCTransition]
     internal static partial NativeStatus cortex_squared_euclidean_f32(float* x, float* y, nuint len, float* result);
 
-    /// <summary><c>cortex_squared_euclidean_f32</c> with a GC transition, for inputs too long to hold off the GC.</summary>
+    /// <summary><c>cortex_squared_euclidean_f32</c> with the GC transition: for calls too long to hold off the GC, and for comparison.</summary>
     [LibraryImport(LibraryName, EntryPoint = "cortex_squared_euclidean_f32")]
     internal static partial NativeStatus cortex_squared_euclidean_f32_gc_transition(float* x, float* y, nuint len, float* result);
 

@@ -14,10 +14,13 @@ namespace CortexHybrid.Tests.Native;
 public class NativeMethodsTests
 {
     private static readonly string[] s_shortCalls =
-        ["cortex_capabilities", "cortex_dot_f32", "cortex_cosine_f32", "cortex_squared_euclidean_f32"];
+        ["cortex_noop", "cortex_capabilities", "cortex_dot_f32", "cortex_cosine_f32", "cortex_squared_euclidean_f32"];
 
     private static readonly string[] s_transitioningCalls =
-        ["cortex_version", "cortex_batch_dot_f32", "cortex_batch_cosine_f32", "cortex_dot_f32_gc_transition", "cortex_cosine_f32_gc_transition", "cortex_squared_euclidean_f32_gc_transition"];
+        [
+            "cortex_version", "cortex_batch_dot_f32", "cortex_batch_cosine_f32", "cortex_noop_gc_transition", "cortex_capabilities_gc_transition",
+            "cortex_dot_f32_gc_transition", "cortex_cosine_f32_gc_transition", "cortex_squared_euclidean_f32_gc_transition",
+        ];
 
     [Fact]
     public void Short_calls_are_P_Invokes_that_suppress_the_GC_transition()
@@ -42,7 +45,7 @@ public class NativeMethodsTests
     [Fact]
     public void Twins_bind_to_the_same_native_symbol()
     {
-        foreach (string name in new[] { "cortex_dot_f32", "cortex_cosine_f32", "cortex_squared_euclidean_f32" })
+        foreach (string name in s_shortCalls)
         {
             Assert.Equal(name, PInvoke(name + "_gc_transition").GetCustomAttribute<DllImportAttribute>()!.EntryPoint);
         }
