@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace CortexHybrid.Simd;
 
 /// <summary>
@@ -10,18 +12,20 @@ internal static class CosineMath
     /// 2^-64: the smallest f32 squared norm trusted. Below it, squares of the entries may have
     /// underflowed (a vector of 1e-25s has an f32 squared norm of exactly 0).
     /// </summary>
-    private static readonly float s_minSquaredNorm = BitConverter.Int32BitsToSingle((127 - 64) << 23);
+    private const float MinSquaredNorm = 1f / 18446744073709551616f;
 
     /// <summary>
     /// The cosine from f32 sums when both squared norms are well scaled; otherwise recomputed in
     /// f64 from the vectors themselves.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Combine(ReadOnlySpan<float> x, ReadOnlySpan<float> y, float xy, float xx, float yy) =>
         IsWellScaled(xx) && IsWellScaled(yy) ? FromParts(xy, xx, yy) : InDouble(x, y);
 
     /// <summary>True when an f32 squared norm is at least 2^-64 and finite (false for NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsWellScaled(float squaredNorm) =>
-        squaredNorm >= s_minSquaredNorm && squaredNorm <= float.MaxValue;
+        squaredNorm >= MinSquaredNorm && squaredNorm <= float.MaxValue;
 
     /// <summary>Divides in f64, so <c>x·x · y·y</c> cannot overflow; clamps rounding to [-1, 1].</summary>
     private static float FromParts(float xy, float xx, float yy) =>
@@ -31,6 +35,7 @@ internal static class CosineMath
     /// The cosine in f64 throughout: every f32 square and product is exact in f64's range. A zero
     /// vector gives 0 unless the dot product is NaN (a NaN or an infinity met the zero vector).
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static float InDouble(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
     {
         double xy = 0, xx = 0, yy = 0;

@@ -1,4 +1,4 @@
-using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
 
 namespace CortexHybrid.Simd;
 
@@ -20,16 +20,19 @@ internal interface IPairTerm
 /// <summary><c>x·y</c>.</summary>
 internal readonly struct DotTerm : IPairTerm
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector Accumulate<TVector, TIsa>(TVector x, TVector y, TVector sum)
         where TVector : struct
         where TIsa : struct, IVectorIsa<TVector> => TIsa.MultiplyAdd(x, y, sum);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Accumulate(float x, float y, float sum) => sum + (x * y);
 }
 
 /// <summary><c>(x - y)²</c>.</summary>
 internal readonly struct SquaredDifferenceTerm : IPairTerm
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector Accumulate<TVector, TIsa>(TVector x, TVector y, TVector sum)
         where TVector : struct
         where TIsa : struct, IVectorIsa<TVector>
@@ -38,6 +41,7 @@ internal readonly struct SquaredDifferenceTerm : IPairTerm
         return TIsa.MultiplyAdd(difference, difference, sum);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Accumulate(float x, float y, float sum)
     {
         float difference = x - y;

@@ -50,7 +50,11 @@ internal readonly struct ScalarEngine : IKernelEngine
 
     // Three Sum passes rather than one fused loop: a scalar loop is bound by its arithmetic, not by
     // reading data that is in L1 by the second pass, and each stream keeps Sum's exact order.
-    public static (float Xy, float Xx, float Yy) CosineParts<TNormX>(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
-        where TNormX : struct, INormXSwitch =>
-        (Sum<DotTerm>(x, y), TNormX.Enabled ? Sum<DotTerm>(x, x) : 0f, Sum<DotTerm>(y, y));
+    public static float CosineParts<TNormX>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, out float xx, out float yy)
+        where TNormX : struct, INormXSwitch
+    {
+        xx = TNormX.Enabled ? Sum<DotTerm>(x, x) : 0f;
+        yy = Sum<DotTerm>(y, y);
+        return Sum<DotTerm>(x, y);
+    }
 }

@@ -21,7 +21,7 @@ internal sealed class SpanSimilarityKernel<TEngine> : ISimilarityKernel
     public float Cosine(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
     {
         KernelGuard.RequireSameLength(x, y);
-        (float xy, float xx, float yy) = TEngine.CosineParts<WithNormX>(x, y);
+        float xy = TEngine.CosineParts<WithNormX>(x, y, out float xx, out float yy);
         return CosineMath.Combine(x, y, xy, xx, yy);
     }
 
@@ -51,7 +51,7 @@ internal sealed class SpanSimilarityKernel<TEngine> : ISimilarityKernel
         for (int r = 0; r < count; r++)
         {
             ReadOnlySpan<float> row = rows.Slice(r * dimension, dimension);
-            (float xy, _, float yy) = TEngine.CosineParts<WithoutNormX>(query, row);
+            float xy = TEngine.CosineParts<WithoutNormX>(query, row, out _, out float yy);
             destination[r] = CosineMath.Combine(query, row, xy, queryNorm, yy);
         }
     }

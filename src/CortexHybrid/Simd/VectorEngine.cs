@@ -74,12 +74,12 @@ internal readonly struct VectorEngine<TVector, TIsa, TNarrower> : IKernelEngine
         return Total(s0, s1, s2, s3);
     }
 
-    public static (float Xy, float Xx, float Yy) CosineParts<TNormX>(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    public static float CosineParts<TNormX>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, out float xx, out float yy)
         where TNormX : struct, INormXSwitch
     {
         if (!TIsa.IsHardwareAccelerated || x.Length < TIsa.Count)
         {
-            return TNarrower.CosineParts<TNormX>(x, y);
+            return TNarrower.CosineParts<TNormX>(x, y, out xx, out yy);
         }
 
         // Twelve plain locals, not arrays or structs: the JIT keeps them in registers.
@@ -157,7 +157,9 @@ internal readonly struct VectorEngine<TVector, TIsa, TNarrower> : IKernelEngine
             yy3 = TIsa.MultiplyAdd(b, b, yy3);
         }
 
-        return (Total(xy0, xy1, xy2, xy3), TNormX.Enabled ? Total(xx0, xx1, xx2, xx3) : 0f, Total(yy0, yy1, yy2, yy3));
+        xx = TNormX.Enabled ? Total(xx0, xx1, xx2, xx3) : 0f;
+        yy = Total(yy0, yy1, yy2, yy3);
+        return Total(xy0, xy1, xy2, xy3);
     }
 
     /// <summary>Four accumulators summed in <see cref="Sum{TTerm}"/>'s order.</summary>
