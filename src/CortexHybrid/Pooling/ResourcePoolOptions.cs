@@ -1,0 +1,107 @@
+namespace CortexHybrid.Pooling;
+
+/// <summary>
+/// Sizes, timeouts and checks of a <see cref="ResourcePool{T}"/>. The defaults are those of the
+/// seed design: 10 to 100 resources, 30 s to acquire, 5 min idle, 1 h lifetime, a health check
+/// every 60 s.
+/// </summary>
+public sealed class ResourcePoolOptions
+{
+    /// <summary>The most resources the pool holds at once, counting those being created and destroyed. At least 1.</summary>
+    public int MaxSize { get; set; } = 100;
+
+    /// <summary>
+    /// The fewest: created when the pool is, refilled by the background maintenance, and never
+    /// pruned for idleness. From 0 to <see cref="MaxSize"/>.
+    /// </summary>
+    public int MinSize { get; set; } = 10;
+
+    /// <summary>
+    /// How long <see cref="ResourcePool{T}.AcquireAsync"/> waits for a resource before it throws
+    /// <see cref="PoolExhaustedException"/>. Positive, or <see cref="Timeout.InfiniteTimeSpan"/>.
+    /// </summary>
+    public TimeSpan AcquireTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a resource may sit idle while the pool holds more than <see cref="MinSize"/>
+    /// before the maintenance destroys it. Positive, or <see cref="Timeout.InfiniteTimeSpan"/>.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a resource lives before it is destroyed instead of reused: less a random offset of
+    /// up to 2.5% (at most 30 s), so resources created together do not all expire together.
+    /// Positive, or <see cref="Timeout.InfiniteTimeSpan"/>.
+    /// </summary>
+    public TimeSpan MaxLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// How often the background maintenance runs: it destroys idle resources past
+    /// <see cref="IdleTimeout"/> or <see cref="MaxLifetime"/> and those failing
+    /// <see cref="IResourceFactory{T}.ValidateAsync"/>, then refills to <see cref="MinSize"/>.
+    /// Positive, or <see cref="Timeout.InfiniteTimeSpan"/> for no maintenance.
+    /// </summary>
+    public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// When set, a resource held longer than this is reported once through
+    /// <see cref="ResourcePool{T}.LeakDetected"/> with the stack where it was acquired. Capturing
+    /// that stack costs microseconds per acquire: a diagnostic setting, off by default.
+    /// </summary>
+    public TimeSpan? LeakDetectionThreshold { get; set; }
+
+    /// <summary>
+    /// Whether <see cref="ResourcePool{T}.AcquireAsync"/> runs the health check on an idle resource
+    /// before handing it out (one round trip per acquire for a connection). Off: the check runs in
+    /// the background only.
+    /// </summary>
+    public bool ValidateOnAcquire { get; set; }
+
+    /// <summary>
+    /// When set, the most callers that may wait at once; one more is rejected at once with
+    /// <see cref="PoolExhaustedException"/>. 0 means never wait.
+    /// </summary>
+    public int? MaxWaiters { get; set; }
+
+    /// <summary>A name for messages and the <c>cortex.pool.name</c> tag of the pool's metrics.</summary>
+    public string Name { get; set; } = "default";
+
+    /// <summary>A copy, so that changing these options after the pool is created changes nothing.</summary>
+    internal ResourcePoolOptions Validated()
+    {
+        if (MaxSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxSize), MaxSize, "MaxSize must be at least 1.");
+        }
+
+        if (MinSize < 0 || MinSize > MaxSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MinSize), MinSize, $"MinSize must be from 0 to MaxSize ({MaxSize}).");
+        }
+
+        RequirePositiveOrInfinite(AcquireTimeout, nameof(AcquireTimeout));
+        RequirePositiveOrInfinite(IdleTimeout, nameof(IdleTimeout));
+        RequirePositiveOrInfinite(MaxLifetime, nameof(MaxLifetime));
+        RequirePositiveOrInfinite(HealthCheckInterval, nameof(HealthCheckInterval));
+        if (LeakDetectionThreshold is TimeSpan threshold && threshold <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LeakDetectionThreshold), threshold, "LeakDetectionThreshold must be positive, or null for none.");
+        }
+
+        if (MaxWaiters < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxWaiters), MaxWaiters, "MaxWaiters must be 0 or more, or null for no limit.");
+        }
+
+        ArgumentException.ThrowIfNullOrWhiteSpace(Name, nameof(Name));
+        return (ResourcePoolOptions)MemberwiseClone();
+    }
+
+    private static void RequirePositiveOrInfinite(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive, or Timeout.InfiniteTimeSpan.");
+        }
+    }
+}

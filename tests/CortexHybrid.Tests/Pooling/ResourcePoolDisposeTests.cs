@@ -1,0 +1,105 @@
+using System.Diagnostics.Metrics;
+using CortexHybrid.Pooling;
+
+namespace CortexHybrid.Tests.Pooling;
+
+public sealed class ResourcePoolDisposeTests
+{
+    [Fact]
+    public async Task Dispose_fails_waiters_destroys_idle_now_and_active_on_return()
+    {
+        var (pool, factory, _) = await PoolFixture.CreateAsync(PoolFixture.Options(maxSize: 2, minSize: 2));
+        PooledResource<FakeResource> held = await pool.AcquireAsync();
+        PooledResource<FakeResource> alsoHeld = await pool.AcquireAsync();
+        alsoHeld.Dispose();
+        PooledResource<FakeResource> stillHeld = await pool.AcquireAsync();
+        Task<PooledResource<FakeResource>> waiting = pool.AcquireAsync().AsTask();
+        await PoolFixture.AssertPendingAsync(waiting);
+
+        await pool.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => pool.AcquireAsync().AsTask());
+        Assert.False(held.Value.Destroyed);
+        held.Dispose();
+        await stillHeld.DisposeAsync();
+        Assert.Equal(0, factory.Live);
+        Assert.All(factory.Created, r => Assert.True(r.Destroyed));
+        Assert.Empty(factory.Violations);
+
+        await pool.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Dispose_destroys_the_idle_resources_before_it_completes()
+    {
+        var (pool, factory, _) = await PoolFixture.CreateAsync(PoolFixture.Options(maxSize: 5, minSize: 5));
+        await pool.DisposeAsync();
+        Assert.Equal(5, factory.DestroyedCount);
+        Assert.Equal(0, pool.GetStatistics().Idle);
+    }
+
+    [Fact]
+    public async Task The_pool_publishes_its_figures_on_the_CortexHybrid_meter()
+    {
+        ResourcePoolOptions options = PoolFixture.Options(maxSize: 1, minSize: 1);
+        options.Name = "metrics-test-" + Guid.NewGuid().ToString("N");
+        var (pool, _, time) = await PoolFixture.CreateAsync(options);
+        await using (pool)
+        {
+            var measurements = new List<(string Instrument, double Value, Dictionary<string, object?> Tags)>();
+            using var listener = new MeterListener();
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "CortexHybrid" && instrument.Name.StartsWith("cortex.pool.", StringComparison.Ordinal))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+            {
+                var tagMap = new Dictionary<string, object?>();
+                foreach (KeyValuePair<string, object?> tag in tags)
+                {
+                    tagMap[tag.Key] = tag.Value;
+                }
+
+                if (Equals(tagMap.GetValueOrDefault("cortex.pool.name"), options.Name))
+                {
+                    lock (measurements)
+                    {
+                        measurements.Add((instrument.Name, value, tagMap));
+                    }
+                }
+            }
+
+            listener.SetMeasurementEventCallback<int>((i, v, t, _) => Record(i, v, t));
+            listener.SetMeasurementEventCallback<long>((i, v, t, _) => Record(i, v, t));
+            listener.SetMeasurementEventCallback<double>((i, v, t, _) => Record(i, v, t));
+            listener.Start();
+
+            PooledResource<FakeResource> held = await pool.AcquireAsync();
+            Task<PooledResource<FakeResource>> timingOut = pool.AcquireAsync().AsTask();
+            await PoolFixture.AssertPendingAsync(timingOut);
+            listener.RecordObservableInstruments();
+            time.Advance(options.AcquireTimeout);
+            await Assert.ThrowsAsync<PoolExhaustedException>(() => timingOut);
+            held.Dispose();
+            listener.RecordObservableInstruments();
+
+            double Last(string instrument, string? state = null) => measurements
+                .Last(m => m.Instrument == instrument && (state is null || Equals(m.Tags.GetValueOrDefault("state") ?? m.Tags.GetValueOrDefault("outcome"), state)))
+                .Value;
+
+            Assert.Equal(1, Last("cortex.pool.resources", "idle"));
+            Assert.Equal(0, Last("cortex.pool.resources", "active"));
+            Assert.Equal(1, measurements.First(m => m.Instrument == "cortex.pool.waiters").Value);
+            Assert.Equal(0, Last("cortex.pool.waiters"));
+            Assert.Equal(1, measurements.Count(m => m.Instrument == "cortex.pool.timeouts"));
+            Assert.Equal(1, Last("cortex.pool.acquisitions", "success"));
+            Assert.Equal(1, Last("cortex.pool.acquisitions", "failure"));
+            Assert.Equal(1, Last("cortex.pool.created"));
+            Assert.Contains(measurements, m => m.Instrument == "cortex.pool.wait.duration" && m.Value == 0.0);
+        }
+    }
+}
