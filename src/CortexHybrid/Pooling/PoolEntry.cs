@@ -25,6 +25,12 @@ internal sealed class PoolEntry<T>
     /// </summary>
     public int Lease;
 
+    /// <summary>
+    /// Times this entry was handed out. Written only by the caller that just took it (no other
+    /// thread can), so a plain increment: the pool sums these instead of sharing one interlocked counter.
+    /// </summary>
+    public long Leases;
+
     /// <summary>Set by <see cref="PooledResource{T}.MarkBroken"/>; read when the loan is returned.</summary>
     public volatile bool Broken;
 

@@ -28,7 +28,10 @@ public sealed record PoolStatistics
     /// <summary>Callers waiting for a resource now.</summary>
     public required int Waiting { get; init; }
 
-    /// <summary>Calls to <see cref="ResourcePool{T}.AcquireAsync"/>.</summary>
+    /// <summary>
+    /// Calls to <see cref="ResourcePool{T}.AcquireAsync"/> that have finished: <see cref="SuccessfulAcquisitions"/>
+    /// plus <see cref="FailedAcquisitions"/> (a caller still waiting counts once it is served or fails).
+    /// </summary>
     public required long TotalRequests { get; init; }
 
     /// <summary>Acquires that returned a resource.</summary>

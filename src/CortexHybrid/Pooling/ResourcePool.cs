@@ -50,8 +50,8 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
 
     private long _totalCreated;
     private long _totalDestroyed;
-    private long _totalRequests;
-    private long _successful;
+    /// <summary>Leases of entries already destroyed; the live ones count their own (<see cref="PoolEntry{T}.Leases"/>).</summary>
+    private long _retiredLeases;
     private long _failed;
     private long _timeouts;
     private long _creationFailures;
@@ -131,7 +131,6 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
     /// <remarks>An exception from <see cref="IResourceFactory{T}.CreateAsync"/> reaches the caller unchanged.</remarks>
     public ValueTask<PooledResource<T>> AcquireAsync(CancellationToken cancellationToken = default)
     {
-        Interlocked.Increment(ref _totalRequests);
         if (Volatile.Read(ref _disposed) == 0
             && !cancellationToken.IsCancellationRequested
             && Volatile.Read(ref _waiterCount) == 0
@@ -154,7 +153,13 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
     public PoolStatistics GetStatistics()
     {
         int idle = _idle.Count;
-        long successful = Interlocked.Read(ref _successful);
+        long successful = Interlocked.Read(ref _retiredLeases);
+        foreach (PoolEntry<T> entry in _registry.Snapshot())
+        {
+            successful += Volatile.Read(ref entry.Leases);
+        }
+
+        long failed = Interlocked.Read(ref _failed);
         return new PoolStatistics
         {
             MaxSize = _options.MaxSize,
@@ -164,9 +169,9 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
             Idle = idle,
             Creating = Volatile.Read(ref _creating),
             Waiting = Volatile.Read(ref _waiterCount),
-            TotalRequests = Interlocked.Read(ref _totalRequests),
+            TotalRequests = successful + failed,
             SuccessfulAcquisitions = successful,
-            FailedAcquisitions = Interlocked.Read(ref _failed),
+            FailedAcquisitions = failed,
             Timeouts = Interlocked.Read(ref _timeouts),
             CreationFailures = Interlocked.Read(ref _creationFailures),
             BrokenReturns = Interlocked.Read(ref _brokenReturns),
@@ -264,7 +269,7 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
 
     private PooledResource<T> Lease(PoolEntry<T> entry)
     {
-        Interlocked.Increment(ref _successful);
+        entry.Leases++;
         if (_options.LeakDetectionThreshold is not null)
         {
             // Skip only Lease itself: from the slow path the next frames are the async machinery, and
@@ -447,7 +452,11 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
     /// <summary>Destroys an entry; its room in <see cref="ResourcePoolOptions.MaxSize"/> is freed only once the factory is done.</summary>
     private async ValueTask DestroyAsync(PoolEntry<T> entry)
     {
-        _registry.TryRemove(entry.RegistryIndex, entry);
+        if (_registry.TryRemove(entry.RegistryIndex, entry))
+        {
+            Interlocked.Add(ref _retiredLeases, Volatile.Read(ref entry.Leases));
+        }
+
         Interlocked.Decrement(ref _live);
         try
         {

@@ -319,4 +319,31 @@ public sealed class ResourcePoolAcquireTests
         Assert.Equal(0, factory.Live);
         Assert.All(factory.Created, resource => Assert.True(resource.Destroyed));
     }
+
+    [Fact]
+    public async Task Acquiring_and_returning_an_idle_resource_completes_synchronously_and_allocates_nothing()
+    {
+        var (pool, _, _) = await PoolFixture.CreateAsync(PoolFixture.Options(maxSize: 2, minSize: 1));
+        await using (pool)
+        {
+            AcquireAndReturnIdle(pool, times: 100); // JIT and tiering first
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            AcquireAndReturnIdle(pool, times: 1_000);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            Assert.Equal(0, allocated);
+            Assert.Equal(1, pool.GetStatistics().TotalCreated);
+        }
+    }
+
+    private static void AcquireAndReturnIdle(ResourcePool<FakeResource> pool, int times)
+    {
+        for (int i = 0; i < times; i++)
+        {
+            ValueTask<PooledResource<FakeResource>> acquiring = pool.AcquireAsync();
+            Assert.True(acquiring.IsCompletedSuccessfully, "an idle resource should be handed out synchronously");
+            using PooledResource<FakeResource> lease = acquiring.Result;
+        }
+    }
 }
