@@ -2,8 +2,20 @@ using BenchmarkDotNet.Running;
 
 namespace CortexHybrid.Benchmarks;
 
-/// <summary>Runs the suite; <c>--filter</c>, <c>--job</c> and the other BenchmarkDotNet arguments work.</summary>
+/// <summary>
+/// Runs the suite; <c>--filter</c>, <c>--job</c> and the other BenchmarkDotNet arguments work.
+/// <c>cache-hit-ratio [--traces DIR]</c> as the first argument runs <see cref="CacheHitRatio"/> instead.
+/// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == CacheHitRatio.Command)
+        {
+            return CacheHitRatio.Run(args[1..]);
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

@@ -1,0 +1,156 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using CortexHybrid.Caching;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CortexHybrid.Benchmarks;
+
+/// <summary>
+/// The cost of a level 1 hit: <see cref="TieredCache"/> against a bare
+/// <see cref="MemoryCache.TryGetValue(object, out object?)"/> (the baseline: TieredCache's level 1
+/// is a MemoryCache, so this is its floor) and a <see cref="HybridCache"/> hit. The same 1 KB
+/// <see cref="byte"/>[] value under each of <see cref="KeyCount"/> keys, read in turn, so that
+/// every TieredCache hit also moves its entry to the front of level 1's recency order (a repeated
+/// read of the most recent entry would skip that). Each invoke reads every key once; times are per
+/// read.
+/// </summary>
+/// <remarks>
+/// HybridCache treats <see cref="byte"/>[] as a mutable type: its level 1 keeps the serialized
+/// bytes and every hit returns a fresh copy, which is what its hit costs and allocates. It is built
+/// as <c>new ServiceCollection().AddHybridCache()</c> and resolved from the container.
+/// </remarks>
+[MemoryDiagnoser]
+[MedianColumn]
+[CategoriesColumn]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+public class CacheBenchmarks
+{
+    public const int KeyCount = 4;
+    public const int ValueBytes = 1024;
+
+    private static readonly TimeSpan _lifetime = TimeSpan.FromHours(1);
+
+    private readonly string[] _keys = new string[KeyCount];
+    private byte[] _value = [];
+    private MemoryCache _memoryCache = null!;
+    private TieredCache _tieredCache = null!;
+    private ServiceProvider _services = null!;
+    private HybridCache _hybridCache = null!;
+    private HybridCacheEntryOptions _hybridEntryOptions = null!;
+    private Func<CancellationToken, ValueTask<byte[]>> _tieredFactory = null!;
+
+    [GlobalSetup]
+    public async Task SetupAsync()
+    {
+        _value = new byte[ValueBytes];
+        new Random(42).NextBytes(_value);
+        for (int i = 0; i < KeyCount; i++)
+        {
+            _keys[i] = $"product:{i:D6}";
+        }
+
+        _memoryCache = new MemoryCache(new MemoryCacheOptions());
+        _tieredCache = new TieredCache(new TieredCacheOptions { L1Capacity = 1_000, L2Capacity = 0, L3Capacity = 0, DefaultTtl = _lifetime });
+        IServiceCollection services = new ServiceCollection().AddHybridCache().Services;
+        _services = services.BuildServiceProvider();
+        _hybridCache = _services.GetRequiredService<HybridCache>();
+        _hybridEntryOptions = new HybridCacheEntryOptions { Expiration = _lifetime, LocalCacheExpiration = _lifetime };
+        byte[] value = _value;
+        _tieredFactory = _ => ValueTask.FromResult(value);
+
+        foreach (string key in _keys)
+        {
+            _memoryCache.Set(key, _value);
+            await _tieredCache.SetAsync(key, _value);
+            await _hybridCache.SetAsync(key, _value, _hybridEntryOptions);
+        }
+
+        // Every benchmark must measure a hit: fail the run rather than report a miss path.
+        foreach (string key in _keys)
+        {
+            if (!_memoryCache.TryGetValue(key, out object? found) || found is not byte[] { Length: ValueBytes })
+            {
+                throw new InvalidOperationException($"MemoryCache does not hold {key}.");
+            }
+
+            ValueTask<byte[]?> tiered = _tieredCache.GetAsync(key);
+            if (!tiered.IsCompletedSuccessfully || tiered.Result is not { Length: ValueBytes })
+            {
+                throw new InvalidOperationException($"TieredCache does not serve {key} from level 1 synchronously.");
+            }
+
+            ValueTask<byte[]> hybrid = _hybridCache.GetOrCreateAsync(key, _value, static (v, _) => ValueTask.FromResult(v), _hybridEntryOptions);
+            if (!hybrid.IsCompletedSuccessfully || hybrid.Result is not { Length: ValueBytes })
+            {
+                throw new InvalidOperationException($"HybridCache does not serve {key} from its local cache synchronously.");
+            }
+        }
+
+        if (_tieredCache.GetStatistics() is not { L1Count: KeyCount, L1Hits: KeyCount, Misses: 0 })
+        {
+            throw new InvalidOperationException("TieredCache does not hold every key in level 1.");
+        }
+    }
+
+    [GlobalCleanup]
+    public async Task CleanupAsync()
+    {
+        _tieredCache.Dispose();
+        _memoryCache.Dispose();
+        await _services.DisposeAsync();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = KeyCount), BenchmarkCategory("L1Hit")]
+    public byte[]? L1Hit_MemoryCacheTryGetValue()
+    {
+        byte[]? last = null;
+        foreach (string key in _keys)
+        {
+            _memoryCache.TryGetValue(key, out object? found);
+            last = found as byte[];
+        }
+
+        return last;
+    }
+
+    [Benchmark(OperationsPerInvoke = KeyCount), BenchmarkCategory("L1Hit")]
+    public byte[]? L1Hit_TieredCacheGetAsync()
+    {
+        byte[]? last = null;
+        foreach (string key in _keys)
+        {
+            ValueTask<byte[]?> get = _tieredCache.GetAsync(key);
+            last = get.IsCompletedSuccessfully ? get.Result : get.AsTask().GetAwaiter().GetResult();
+        }
+
+        return last;
+    }
+
+    [Benchmark(OperationsPerInvoke = KeyCount), BenchmarkCategory("L1Hit")]
+    public byte[]? L1Hit_TieredCacheGetOrCreateAsync()
+    {
+        byte[]? last = null;
+        foreach (string key in _keys)
+        {
+            ValueTask<byte[]> get = _tieredCache.GetOrCreateAsync(key, _tieredFactory);
+            last = get.IsCompletedSuccessfully ? get.Result : get.AsTask().GetAwaiter().GetResult();
+        }
+
+        return last;
+    }
+
+    [Benchmark(OperationsPerInvoke = KeyCount), BenchmarkCategory("L1Hit")]
+    public byte[]? L1Hit_HybridCacheGetOrCreateAsync()
+    {
+        byte[]? last = null;
+        foreach (string key in _keys)
+        {
+            ValueTask<byte[]> get = _hybridCache.GetOrCreateAsync(key, _value, static (v, _) => ValueTask.FromResult(v), _hybridEntryOptions);
+            last = get.IsCompletedSuccessfully ? get.Result : get.AsTask().GetAwaiter().GetResult();
+        }
+
+        return last;
+    }
+}
