@@ -8,7 +8,7 @@
 //   --configuration=Release             (default Release)
 //   --rids=linux-x64[,win-x64,...]      native runtimes to build and pack; each must be listed,
 //                                       with its Rust target, in src/CortexHybrid/CortexHybrid.Native.targets
-//   --bench-filter=PATTERN              Bench: BenchmarkDotNet --filter (default *)
+//   --bench-filter=PATTERN[,PATTERN]    Bench: BenchmarkDotNet --filter patterns (default *)
 //   --bench-job=short|dry|medium|long   Bench: a BenchmarkDotNet job (default: BenchmarkDotNet's default)
 //
 // StartProcess returns an exit code rather than throwing, so every process goes through Run(),
@@ -119,7 +119,8 @@ Task("Bench")
     var output = artifacts.Combine("bench");
     CleanDirectory(output);
     var job = benchJob == "" ? "" : $" --job {benchJob}";
-    Run("dotnet", $"run --project \"{benchmarks}\" --configuration Release --no-build -- --filter \"{benchFilter}\"{job} --artifacts \"{output}\"");
+    var filters = string.Join(" ", benchFilter.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(f => $"\"{f}\""));
+    Run("dotnet", $"run --project \"{benchmarks}\" --configuration Release --no-build -- --filter {filters}{job} --artifacts \"{output}\"");
 
     var reports = GetFiles($"{output}/results/*-report-github.md").OrderBy(f => f.FullPath).ToList();
     if (reports.Count == 0)
