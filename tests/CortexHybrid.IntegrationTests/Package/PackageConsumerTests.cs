@@ -66,7 +66,17 @@ public sealed class PackageConsumerTests : IClassFixture<PackageConsumerTests.Pa
               <packageSources>
                 <clear />
                 <add key="local" value="{_feed.Directory}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
               </packageSources>
+              <!-- CortexHybrid only from the freshly packed feed; its dependencies from nuget.org. -->
+              <packageSourceMapping>
+                <packageSource key="local">
+                  <package pattern="CortexHybrid" />
+                </packageSource>
+                <packageSource key="nuget.org">
+                  <package pattern="*" />
+                </packageSource>
+              </packageSourceMapping>
             </configuration>
             """);
         File.WriteAllText(Path.Combine(project, "Consumer.csproj"), $"""
