@@ -160,6 +160,7 @@ fn csharp_type(rust: &str) -> String {
     match rust {
         "*const f32" | "*mut f32" => "float*",
         "*const u8" => "byte*",
+        "*const i64" | "*mut i64" => "long*",
         "usize" => "nuint",
         "u32" => "uint",
         "i32" => "int",

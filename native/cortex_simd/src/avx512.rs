@@ -10,4 +10,8 @@ crate::entry_points::isa_entry_points!(
     // Cosine keeps 3 streams: 3 x 4 accumulators are 12 FMA chains, enough for the two FMA ports,
     // with shorter reduction trees than 3 x 8 (8.6 ns against 9.9 at 128 floats).
     cosine_unroll = 4,
+    // Top-k: 4 rows x 4 queries are 16 accumulators plus 4 row vectors: 8 loads per 16 FMAs, so
+    // the FMA ports, not the loads, set the pace.
+    top_k_rows = 4,
+    top_k_queries = 4,
 );

@@ -113,3 +113,22 @@ pub(crate) unsafe fn batch_cosine(q: *const f32, rows: *const f32, dimension: us
         Isa::Avx2 => unsafe { avx2::batch_cosine(q, rows, dimension, count, out) },
     }
 }
+
+/// Fused top-k on the active instruction set.
+///
+/// # Safety
+/// As `top_k::top_k`.
+pub(crate) unsafe fn top_k(
+    metric: crate::top_k::Metric,
+    queries: *const f32,
+    rows: *const f32,
+    ids: *const i64,
+    dimension: usize,
+    count: usize,
+    heaps: &mut crate::top_k::Heaps,
+) {
+    match active() {
+        Isa::Avx512 => unsafe { avx512::top_k(metric, queries, rows, ids, dimension, count, heaps) },
+        Isa::Avx2 => unsafe { avx2::top_k(metric, queries, rows, ids, dimension, count, heaps) },
+    }
+}

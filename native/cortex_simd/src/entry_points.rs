@@ -1,7 +1,7 @@
 //! One macro writes each instruction set's entry points, so the AVX2 and AVX-512 modules differ
 //! only in what really differs: the vector type, the features enabled and the unroll factors.
 
-/// Defines `dot`, `squared_euclidean`, `cosine`, `batch_dot` and `batch_cosine` for one
+/// Defines `dot`, `squared_euclidean`, `cosine`, `batch_dot`, `batch_cosine` and `top_k` for one
 /// instruction set: `#[target_feature]` wrappers that monomorphize the generic kernels.
 macro_rules! isa_entry_points {
     (
@@ -9,7 +9,9 @@ macro_rules! isa_entry_points {
         features = $features:literal,
         unroll = $unroll:expr,
         batch_rows = $rows:expr,
-        cosine_unroll = $cosine_unroll:expr $(,)?
+        cosine_unroll = $cosine_unroll:expr,
+        top_k_rows = $top_k_rows:expr,
+        top_k_queries = $top_k_queries:expr $(,)?
     ) => {
         use crate::kernels::{self, ReaderChoice};
 
@@ -51,6 +53,30 @@ macro_rules! isa_entry_points {
         pub(crate) unsafe fn batch_cosine(q: *const f32, rows: *const f32, dimension: usize, count: usize, out: *mut f32) {
             // SAFETY: forwarded from the caller.
             unsafe { <$simd>::batch::<kernels::BatchCosine<{ $cosine_unroll }>>(q, rows, dimension, count, out) }
+        }
+
+        /// # Safety
+        /// As `top_k::top_k`, on a CPU with this module's instruction set.
+        #[target_feature(enable = $features)]
+        pub(crate) unsafe fn top_k(
+            metric: crate::top_k::Metric,
+            queries: *const f32,
+            rows: *const f32,
+            ids: *const i64,
+            dimension: usize,
+            count: usize,
+            heaps: &mut crate::top_k::Heaps,
+        ) {
+            use crate::top_k::{top_k, Metric};
+            // SAFETY: forwarded from the caller.
+            unsafe {
+                match metric {
+                    Metric::Dot => top_k::<$simd, { $top_k_rows }, { $top_k_queries }, false>(queries, rows, ids, dimension, count, heaps),
+                    Metric::SquaredEuclidean => {
+                        top_k::<$simd, { $top_k_rows }, { $top_k_queries }, true>(queries, rows, ids, dimension, count, heaps)
+                    }
+                }
+            }
         }
     };
 }

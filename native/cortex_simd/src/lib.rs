@@ -20,9 +20,12 @@ mod dispatch;
 mod entry_points;
 mod kernels;
 mod simd;
+mod top_k;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod top_k_tests;
 
 /// The outcome of a call. Numbers are never reused.
 #[repr(i32)]
@@ -38,7 +41,14 @@ pub enum Status {
     InvalidDimension = -3,
     /// The destination overlaps an input.
     Overlap = -4,
+    /// An argument is outside its range: an unknown metric, or `k == 0`.
+    InvalidArgument = -5,
 }
+
+/// Top-k metric: dot product, higher is better.
+pub const CORTEX_METRIC_DOT: u32 = 0;
+/// Top-k metric: squared Euclidean distance, lower is better.
+pub const CORTEX_METRIC_SQUARED_EUCLIDEAN: u32 = 1;
 
 /// Capability flag: the CPU has AVX2.
 pub const CORTEX_CPU_AVX2: u32 = 1 << 0;
@@ -163,11 +173,77 @@ pub unsafe extern "C" fn cortex_batch_cosine_f32(
     unsafe { batch(query, rows, dimension, count, destination, dispatch::batch_cosine) }
 }
 
+/// For each of `query_count` queries (row-major, `dimension` floats each), the `k` best of `count`
+/// rows: `metric` `CORTEX_METRIC_DOT` (highest dot product first) or
+/// `CORTEX_METRIC_SQUARED_EUCLIDEAN` (smallest distance first); equal scores put the smaller id
+/// first. Query `q`'s results go to `result_ids[q*k ..]` and `result_scores[q*k ..]`, best first,
+/// `min(k, count)` of them. One pass over the rows serves all the queries.
+///
+/// # Safety
+/// When `count > 0`: `queries` holds `query_count * dimension` floats, `rows` `count * dimension`,
+/// `ids` `count` ids; `result_ids` and `result_scores` have room for `query_count * k` each.
+#[no_mangle]
+pub unsafe extern "C" fn cortex_top_k_f32(
+    metric: u32,
+    queries: *const f32,
+    query_count: usize,
+    rows: *const f32,
+    ids: *const i64,
+    dimension: usize,
+    count: usize,
+    k: usize,
+    result_ids: *mut i64,
+    result_scores: *mut f32,
+) -> Status {
+    let metric = match metric {
+        CORTEX_METRIC_DOT => top_k::Metric::Dot,
+        CORTEX_METRIC_SQUARED_EUCLIDEAN => top_k::Metric::SquaredEuclidean,
+        _ => return Status::InvalidArgument,
+    };
+    if k == 0 {
+        return Status::InvalidArgument;
+    }
+    if count == 0 || query_count == 0 {
+        return Status::Ok;
+    }
+    if dimension == 0 {
+        return Status::InvalidDimension;
+    }
+    if queries.is_null() || rows.is_null() || ids.is_null() || result_ids.is_null() || result_scores.is_null() {
+        return Status::NullPointer;
+    }
+    let (Some(row_floats), Some(query_floats), Some(slots)) =
+        (dimension.checked_mul(count), dimension.checked_mul(query_count), query_count.checked_mul(k))
+    else {
+        return Status::LengthOverflow;
+    };
+    if row_floats > MAX_FLOATS || query_floats > MAX_FLOATS || slots > MAX_IDS || count > MAX_IDS {
+        return Status::LengthOverflow;
+    }
+    let outputs = [(result_ids as usize, slots * 8), (result_scores as usize, slots * 4)];
+    let inputs = [(queries as usize, query_floats * 4), (rows as usize, row_floats * 4), (ids as usize, count * 8)];
+    let overlap = |(a, a_len): (usize, usize), (b, b_len): (usize, usize)| a < b.saturating_add(b_len) && b < a.saturating_add(a_len);
+    if overlap(outputs[0], outputs[1]) || outputs.iter().any(|&o| inputs.iter().any(|&i| overlap(o, i))) {
+        return Status::Overlap;
+    }
+    let mut heaps = top_k::Heaps { keys: result_scores, ids: result_ids, k, queries: query_count, filled: 0 };
+    // SAFETY: non-null, sizes checked, outputs disjoint from each other and the inputs; the caller
+    // guarantees the memory behind each pointer.
+    unsafe {
+        dispatch::top_k(metric, queries, rows, ids, dimension, count, &mut heaps);
+        heaps.finish(metric);
+    }
+    Status::Ok
+}
+
 type PairKernel = unsafe fn(*const f32, *const f32, usize) -> f32;
 type BatchKernel = unsafe fn(*const f32, *const f32, usize, usize, *mut f32);
 
 /// The largest float count whose byte size fits in `isize` (Rust's limit for one allocation).
 const MAX_FLOATS: usize = isize::MAX as usize / core::mem::size_of::<f32>();
+
+/// The largest id count whose byte size fits in `isize`.
+const MAX_IDS: usize = isize::MAX as usize / core::mem::size_of::<i64>();
 
 /// Checks a pair call, then runs `kernel`.
 ///

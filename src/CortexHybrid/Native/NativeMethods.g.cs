@@ -21,6 +21,16 @@ internal static unsafe partial class NativeMethods
     internal const string CrateVersion = "0.1.0";
 
     /// <summary>
+    /// Top-k metric: dot product, higher is better.
+    /// </summary>
+    internal const uint CORTEX_METRIC_DOT = 0;
+
+    /// <summary>
+    /// Top-k metric: squared Euclidean distance, lower is better.
+    /// </summary>
+    internal const uint CORTEX_METRIC_SQUARED_EUCLIDEAN = 1;
+
+    /// <summary>
     /// Capability flag: the CPU has AVX2.
     /// </summary>
     internal const uint CORTEX_CPU_AVX2 = 1 << 0;
@@ -124,6 +134,16 @@ internal static unsafe partial class NativeMethods
     /// </summary>
     [LibraryImport(LibraryName)]
     internal static partial NativeStatus cortex_batch_cosine_f32(float* query, float* rows, nuint dimension, nuint count, float* destination);
+
+    /// <summary>
+    /// For each of <c>query_count</c> queries (row-major, <c>dimension</c> floats each), the <c>k</c> best of <c>count</c>
+    /// rows: <c>metric</c> <c>CORTEX_METRIC_DOT</c> (highest dot product first) or
+    /// <c>CORTEX_METRIC_SQUARED_EUCLIDEAN</c> (smallest distance first); equal scores put the smaller id
+    /// first. Query <c>q</c>'s results go to <c>result_ids[q*k ..]</c> and <c>result_scores[q*k ..]</c>, best first,
+    /// <c>min(k, count)</c> of them. One pass over the rows serves all the queries.
+    /// </summary>
+    [LibraryImport(LibraryName)]
+    internal static partial NativeStatus cortex_top_k_f32(uint metric, float* queries, nuint query_count, float* rows, long* ids, nuint dimension, nuint count, nuint k, long* result_ids, float* result_scores);
 }
 
 /// <summary>
@@ -155,4 +175,9 @@ internal enum NativeStatus
     /// The destination overlaps an input.
     /// </summary>
     Overlap = -4,
+
+    /// <summary>
+    /// An argument is outside its range: an unknown metric, or <c>k == 0</c>.
+    /// </summary>
+    InvalidArgument = -5,
 }
