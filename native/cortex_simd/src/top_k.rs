@@ -30,10 +30,12 @@ pub(crate) struct Heaps {
     pub filled: usize,
 }
 
-/// True when `(a_key, a_id)` ranks below `(b_key, b_id)`. NaN keys never outrank anything.
+/// True when `(a_key, a_id)` ranks below `(b_key, b_id)`: lower keys rank below higher, a NaN key
+/// (finite rows whose products overflowed) below every number, and equal keys (or two NaNs) by
+/// id, the larger below. A total order, so a NaN at the root is replaced like any poor score.
 #[inline(always)]
 fn worse(a_key: f32, a_id: i64, b_key: f32, b_id: i64) -> bool {
-    a_key < b_key || (a_key == b_key && a_id > b_id)
+    a_key < b_key || (a_key == b_key && a_id > b_id) || (a_key.is_nan() && (!b_key.is_nan() || a_id > b_id))
 }
 
 impl Heaps {

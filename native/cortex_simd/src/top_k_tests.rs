@@ -214,3 +214,17 @@ fn a_query_scores_the_same_bits_alone_and_in_any_batch() {
         }
     }
 }
+
+#[test]
+fn a_score_that_overflows_to_nan_ranks_last_whatever_the_row_order() {
+    // (3e38, 3e38) · (3e38, -3e38) is +inf + -inf = NaN in f32; (1, 0) scores 3e38.
+    let query = [3e38f32, -3e38];
+    for (name, top_k) in isas() {
+        for (rows, ids) in [([3e38f32, 3e38, 1.0, 0.0], [1i64, 2]), ([1.0f32, 0.0, 3e38, 3e38], [2i64, 1])] {
+            let (got_ids, got_scores) = run(top_k, Metric::Dot, &query, &rows, &ids, 2, 2);
+            assert_eq!(got_ids, vec![2, 1], "{name}");
+            assert_eq!(got_scores[0], 3e38, "{name}");
+            assert!(got_scores[1].is_nan(), "{name}");
+        }
+    }
+}

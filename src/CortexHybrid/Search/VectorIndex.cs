@@ -1,0 +1,283 @@
+using CortexHybrid.Simd;
+
+namespace CortexHybrid.Search;
+
+/// <summary>
+/// An exact (brute-force) nearest-neighbour index held in memory: every search scores every stored
+/// vector and returns exactly what a brute-force reference returns, best first, ties by the smaller id.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Rows live in one contiguous, 64-byte aligned native block (see <see cref="MemoryBytes"/>); for
+/// <see cref="SimilarityMetric.Cosine"/> they are stored normalized, with their norms kept, so a
+/// search is a dot product. With the native kernel, scoring and top-k selection run fused in Rust,
+/// up to 16 queries per pass over the rows (each row is read once for all of them); large indexes
+/// are split into partitions searched on <see cref="MaxDegreeOfParallelism"/> threads and merged.
+/// </para>
+/// <para>
+/// Thread-safety: a reader-writer lock. Any number of searches run at once; <see cref="Add"/>,
+/// <see cref="AddRange"/> and <see cref="Remove"/> wait for running searches, run alone, and
+/// searches wait for them, so a reader never sees a half-written row.
+/// </para>
+/// </remarks>
+public sealed partial class VectorIndex : IDisposable
+{
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private readonly Dictionary<long, int> _positions = [];
+    private readonly RowStore _store;
+    private readonly ISimilarityKernel _kernel;
+    private readonly bool _native;
+    private int _maxDegreeOfParallelism = Environment.ProcessorCount;
+    private bool _disposed;
+
+    /// <summary>The longest vector an index takes: 2^20 floats (4 MiB a row), far above any embedding model's.</summary>
+    public const int MaxDimension = 1 << 20;
+
+    /// <summary>Creates an empty index.</summary>
+    /// <param name="dimension">The length of every vector, from 1 to <see cref="MaxDimension"/>.</param>
+    /// <param name="metric">How vectors are scored.</param>
+    /// <param name="kernel">The kernel that scores; null for <see cref="SimilarityKernels.Default"/>. The native kernel also selects the top k in Rust.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimension"/> is below 1 or above <see cref="MaxDimension"/>, or <paramref name="metric"/> is not defined.</exception>
+    public VectorIndex(int dimension, SimilarityMetric metric = SimilarityMetric.Cosine, ISimilarityKernel? kernel = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(dimension, MaxDimension);
+        if (!Enum.IsDefined(metric))
+        {
+            throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown similarity metric.");
+        }
+
+        Metric = metric;
+        _kernel = kernel ?? SimilarityKernels.Default;
+        _native = _kernel.Backend == KernelBackend.Native;
+        _store = new RowStore(dimension);
+    }
+
+    /// <summary>How many vectors are stored.</summary>
+    public int Count
+    {
+        get
+        {
+            _lock.EnterReadLock();
+            try
+            {
+                return _store.Count;
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>The length of every vector.</summary>
+    public int Dimension => _store.Dimension;
+
+    /// <summary>How vectors are scored.</summary>
+    public SimilarityMetric Metric { get; }
+
+    /// <summary>The kernel that scores, as <see cref="ISimilarityKernel.Description"/> gives it.</summary>
+    public string KernelDescription => _kernel.Description;
+
+    /// <summary>Bytes of native memory held for rows, ids and norms (rows: within 1.3x of <c>Count x Dimension x 4</c>, plus 64 rows).</summary>
+    public long MemoryBytes
+    {
+        get
+        {
+            _lock.EnterReadLock();
+            try
+            {
+                return _store.AllocatedBytes;
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>Threads one search may use on a large index; default <see cref="Environment.ProcessorCount"/>, 1 for none.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
+    public int MaxDegreeOfParallelism
+    {
+        get => Volatile.Read(ref _maxDegreeOfParallelism);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            Volatile.Write(ref _maxDegreeOfParallelism, value);
+        }
+    }
+
+    /// <summary>Adds a vector under <paramref name="id"/>.</summary>
+    /// <param name="id">Its id; unique in the index.</param>
+    /// <param name="vector"><see cref="Dimension"/> finite floats.</param>
+    /// <exception cref="ArgumentException">The id is already stored, the length is not <see cref="Dimension"/>, or the vector holds a NaN or an infinity.</exception>
+    /// <exception cref="ObjectDisposedException">The index is disposed.</exception>
+    public void Add(long id, ReadOnlySpan<float> vector)
+    {
+        RequireStorable(vector, nameof(vector), row: null);
+        _lock.EnterWriteLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_positions.ContainsKey(id))
+            {
+                throw new ArgumentException($"The id {id} is already in the index.", nameof(id));
+            }
+
+            AppendRow(id, vector);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Adds many vectors at once: all of them, or none if any is rejected.</summary>
+    /// <param name="ids">Their ids, unique among themselves and in the index.</param>
+    /// <param name="rowMajorVectors"><c>ids.Length x Dimension</c> finite floats, vector after vector.</param>
+    /// <exception cref="ArgumentException">Lengths do not match, an id repeats or is already stored, or a vector holds a NaN or an infinity.</exception>
+    /// <exception cref="ObjectDisposedException">The index is disposed.</exception>
+    public void AddRange(ReadOnlySpan<long> ids, ReadOnlySpan<float> rowMajorVectors)
+    {
+        if ((long)ids.Length * Dimension != rowMajorVectors.Length)
+        {
+            throw new ArgumentException(
+                $"{ids.Length} ids need {(long)ids.Length * Dimension} floats ({Dimension} each), but {rowMajorVectors.Length} were given.",
+                nameof(rowMajorVectors));
+        }
+
+        for (int r = 0; r < ids.Length; r++)
+        {
+            RequireStorable(rowMajorVectors.Slice(r * Dimension, Dimension), nameof(rowMajorVectors), r);
+        }
+
+        var seen = new HashSet<long>(ids.Length);
+        foreach (long id in ids)
+        {
+            if (!seen.Add(id))
+            {
+                throw new ArgumentException($"The id {id} appears twice.", nameof(ids));
+            }
+        }
+
+        _lock.EnterWriteLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            foreach (long id in ids)
+            {
+                if (_positions.ContainsKey(id))
+                {
+                    throw new ArgumentException($"The id {id} is already in the index.", nameof(ids));
+                }
+            }
+
+            _store.Reserve(ids.Length);
+            _positions.EnsureCapacity(_positions.Count + ids.Length);
+            for (int r = 0; r < ids.Length; r++)
+            {
+                AppendRow(ids[r], rowMajorVectors.Slice(r * Dimension, Dimension));
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Removes the vector stored under <paramref name="id"/>.</summary>
+    /// <param name="id">Its id.</param>
+    /// <returns>True if it was stored.</returns>
+    /// <exception cref="ObjectDisposedException">The index is disposed.</exception>
+    public bool Remove(long id)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_positions.Remove(id, out int position))
+            {
+                return false;
+            }
+
+            if (_store.RemoveAt(position) is long moved)
+            {
+                _positions[moved] = position;
+            }
+
+            return true;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>True if a vector is stored under <paramref name="id"/>.</summary>
+    /// <param name="id">The id.</param>
+    /// <returns>Whether it is stored.</returns>
+    public bool Contains(long id)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _positions.ContainsKey(id);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Frees the rows. Searches and writes after this throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (!_disposed)
+            {
+                _disposed = true;
+                _store.Dispose();
+                _positions.Clear();
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Appends one checked row; the caller holds the write lock.</summary>
+    private void AppendRow(long id, ReadOnlySpan<float> vector)
+    {
+        if (Metric == SimilarityMetric.Cosine)
+        {
+            Span<float> normalized = Dimension <= 1024 ? stackalloc float[Dimension] : new float[Dimension];
+            float norm = VectorChecks.Normalize(vector, normalized);
+            _store.Append(id, normalized, norm);
+        }
+        else
+        {
+            _store.Append(id, vector, 0);
+        }
+
+        _positions.Add(id, _store.Count - 1);
+    }
+
+    private void RequireStorable(ReadOnlySpan<float> vector, string parameter, int? row)
+    {
+        string which = row is int r ? $"Vector {r}" : "The vector";
+        if (vector.Length != Dimension)
+        {
+            throw new ArgumentException($"{which} has {vector.Length} floats; the index's dimension is {Dimension}.", parameter);
+        }
+
+        int bad = VectorChecks.IndexOfNonFinite(vector);
+        if (bad >= 0)
+        {
+            throw new ArgumentException($"{which} holds {vector[bad]} at element {bad}: stored vectors must be finite.", parameter);
+        }
+    }
+}
