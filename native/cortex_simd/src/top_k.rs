@@ -291,7 +291,8 @@ pub(crate) unsafe fn top_k<S: SimdF32, const R: usize, const Q: usize, const EUC
         }
         // Full heaps only compare against their root, so the order rows reach them no longer
         // matters: block by block, query group by query group.
-        let block_rows = (BLOCK_BYTES / (dimension * core::mem::size_of::<f32>())).max(R);
+        // `.max(1)`: the divisor is never 0 (dimension > 0), and the compiler then needs no panic path.
+        let block_rows = (BLOCK_BYTES / (dimension * core::mem::size_of::<f32>()).max(1)).max(R);
         while row < count {
             let end = (row + block_rows).min(count);
             let mut q = 0;
