@@ -17,21 +17,21 @@ fn lengths() -> impl Iterator<Item = usize> {
     (0..=256).chain(LENGTHS_EXTRA)
 }
 
-/// xorshift64*: deterministic data without a third-party crate.
-struct Rng(u64);
+/// xorshift64*: deterministic data without a third-party crate (the top-k tests use it too).
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
     /// Uniform in [-1, 1).
-    fn unit(&mut self) -> f32 {
+    pub(crate) fn unit(&mut self) -> f32 {
         ((self.next_u64() >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n as u64) as usize
     }
     fn vector(&mut self, n: usize) -> Vec<f32> {

@@ -1,26 +1,9 @@
 //! The fused top-k on every instruction set against a brute-force f64 reference: same ids, in the
 //! same order (ties by smaller id), scores within 1e-5 relative to the score's scale.
 
+use crate::tests::Rng;
 use crate::top_k::{Heaps, Metric};
 use crate::*;
-
-/// xorshift64*: deterministic data without a third-party crate.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn unit(&mut self) -> f32 {
-        ((self.next_u64() >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-}
 
 type TopK = unsafe fn(Metric, *const f32, *const f32, *const i64, usize, usize, &mut Heaps);
 

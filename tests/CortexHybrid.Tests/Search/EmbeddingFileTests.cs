@@ -322,37 +322,5 @@ public class EmbeddingFileTests
     }
 
     private static Stream Open(byte[] bytes, bool seekable) =>
-        seekable ? new MemoryStream(bytes) : new ForwardOnlyStream(new MemoryStream(bytes));
-
-    /// <summary>A non-seekable stream that returns at most five bytes per read.</summary>
-    private sealed class ForwardOnlyStream(Stream inner) : Stream
-    {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, 5));
-
-        public override int Read(Span<byte> buffer) => inner.Read(buffer[..Math.Min(buffer.Length, 5)]);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
+        seekable ? new MemoryStream(bytes) : new TrickleStream(new MemoryStream(bytes), maxRead: 5);
 }

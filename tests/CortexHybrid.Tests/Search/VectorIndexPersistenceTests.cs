@@ -299,7 +299,7 @@ public class VectorIndexPersistenceTests
         stream.WriteByte(0xAB);
         stream.Position = 0;
 
-        var trickle = new TrickleStream(stream);
+        var trickle = new TrickleStream(stream, maxRead: 3);
         using VectorIndex a = VectorIndex.Load(trickle);
         Assert.Equal(end, stream.Position);
         using VectorIndex b = VectorIndex.Load(trickle);
@@ -389,37 +389,5 @@ public class VectorIndexPersistenceTests
         Assert.True(index is null, $"{what}: an index was loaded");
         Assert.True(thrown is InvalidDataException, $"{what}: expected InvalidDataException, got {thrown?.GetType().Name}: {thrown?.Message}");
         return (InvalidDataException)thrown!;
-    }
-
-    /// <summary>A stream that returns at most three bytes per read.</summary>
-    private sealed class TrickleStream(Stream inner) : Stream
-    {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, 3));
-
-        public override int Read(Span<byte> buffer) => inner.Read(buffer[..Math.Min(buffer.Length, 3)]);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
