@@ -15,6 +15,14 @@ internal static class CliOptions
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    /// <summary>A new <c>--concurrency</c> option: concurrent clients, 1 to 1024, default 8.</summary>
+    public static Option<int> ConcurrencyOption() => new("--concurrency")
+    {
+        Description = "Concurrent clients, 1 to 1024.",
+        DefaultValueFactory = _ => 8,
+        Validators = { result => { if (result.GetValueOrDefault<int>() is < 1 or > 1024) { result.AddError("--concurrency takes a number from 1 to 1024."); } } },
+    };
+
     /// <summary>A new <c>--json</c> option.</summary>
     public static Option<bool> JsonOption() => new("--json") { Description = "Write JSON to standard output instead of text." };
 }

@@ -10,11 +10,13 @@ public static class Program
     /// <returns>0 on success, 1 when a command fails, 2 for a bad command line.</returns>
     public static async Task<int> Main(string[] args)
     {
-        var root = new RootCommand("cortex: CortexHybrid's similarity kernels on this machine.")
+        var root = new RootCommand("cortex: CortexHybrid's similarity kernels, vector search and serving pipeline on this machine.")
         {
             InfoCommand.Create(),
             BenchCommand.Create(),
             DemoCommand.Create(),
+            SearchCommand.Create(),
+            LoadCommand.Create(),
         };
         root.SetAction(_ => Usage(root, "choose a command."));
 
@@ -30,7 +32,9 @@ public static class Program
             return ExitCodes.Usage;
         }
 
-        return await parsed.InvokeAsync();
+        // Commands handle Ctrl-C themselves (ConsoleInterrupt): they stop, clean up and report.
+        // Without this, System.CommandLine would end a command that is still cleaning up.
+        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 
     private static int Usage(RootCommand root, string problem)

@@ -1,0 +1,134 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using CortexHybrid.Cli.Pipeline;
+using CortexHybrid.Metrics;
+using CortexHybrid.Search;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+
+namespace CortexHybrid.Cli;
+
+/// <summary><c>cortex load</c>: the seed's load test as a tool, then the report and the seed guide's targets.</summary>
+internal static class LoadCommand
+{
+    public static Command Create()
+    {
+        Option<int> concurrency = CliOptions.ConcurrencyOption();
+        var duration = new Option<TimeSpan>("--duration")
+        {
+            Description = "How long to run: 30s, 2m, 1500ms (or hh:mm:ss). Ctrl-C stops early and still reports.",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
+            CustomParser = result =>
+            {
+                string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+                if (TryParseDuration(text, out TimeSpan value) && value > TimeSpan.Zero && value <= TimeSpan.FromHours(24))
+                {
+                    return value;
+                }
+
+                result.AddError($"--duration takes a length such as 30s, 2m or 1500ms (up to 24h), not '{text}'.");
+                return default;
+            },
+        };
+        var redis = new Option<string?>("--redis") { Description = "Put the cache's level 3 on this Redis server (host:port)." };
+        Option<string?> corpus = CorpusLoader.CorpusOption();
+        Option<bool> json = CliOptions.JsonOption();
+        Option<bool> verbose = CommandErrors.VerboseOption();
+        var command = new Command("load", "Run concurrent clients against the search pipeline for a while, then print the monitor's report and the seed guide's targets.")
+        {
+            concurrency, duration, redis, corpus, json, verbose,
+        };
+        command.SetAction((result, _) => CommandErrors.RunAsync(result.GetValue(verbose), async () =>
+        {
+            using ConsoleInterrupt interrupt = ConsoleInterrupt.Listen();
+            bool asJson = result.GetValue(json);
+            RedisCache? level3 = result.GetValue(redis) is { } endpoint ? await RedisLevel3.ConnectAsync(endpoint) : null;
+            using (level3)
+            {
+                (VectorIndex index, string description) = CorpusLoader.Load(result.GetValue(corpus), showProgress: !asJson);
+                using (index)
+                {
+                    await using SemanticMemory memory = await SemanticMemory.CreateAsync(index, new SemanticMemoryOptions { Level3 = level3 });
+                    if (!asJson)
+                    {
+                        string redisNote = level3 is null ? string.Empty : $", level 3 on Redis {RedisLevel3.Describe(result.GetValue(redis)!)}";
+                        Console.Error.WriteLine($"cortex load: {result.GetValue(concurrency)} clients for {result.GetValue(duration)} on {description}{redisNote}; Ctrl-C stops early.");
+                    }
+
+                    // A Ctrl-C during start-up stops the run before it starts; the report still follows.
+                    var run = new LoadRun { Concurrency = result.GetValue(concurrency), Duration = result.GetValue(duration) };
+                    LoadResult outcome = await run.RunAsync(memory, interrupt.Token);
+                    Write(memory, outcome, description, asJson);
+                }
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    /// <summary>The seed guide's targets against what the run measured.</summary>
+    public static IReadOnlyList<TargetCheck> Targets(LoadResult outcome, PerformanceSnapshot snapshot) =>
+    [
+        new("cached query p95", LoadResult.Percentile(outcome.CachedMilliseconds, 0.95), "ms", "<", 50),
+        new("status call p95", LoadResult.Percentile(outcome.StatusMilliseconds, 0.95), "ms", "<", 10),
+        new("throughput", outcome.RequestsPerSecond, "requests/s", ">", 1000),
+        new("memory (peak working set)", snapshot.ResourceUsage.PeakWorkingSetBytes / (1024.0 * 1024.0), "MB", "<", 512),
+    ];
+
+    public static void Write(SemanticMemory memory, LoadResult outcome, string corpus, bool asJson)
+    {
+        PerformanceSnapshot snapshot = memory.Monitor.GetSnapshot();
+        IReadOnlyList<TargetCheck> targets = Targets(outcome, snapshot);
+        if (asJson)
+        {
+            var output = new
+            {
+                corpus,
+                elapsedSeconds = outcome.Elapsed.TotalSeconds,
+                interrupted = outcome.Interrupted,
+                completed = outcome.Completed,
+                cached = outcome.CachedMilliseconds.Length,
+                failed = outcome.Failed,
+                requestsPerSecond = outcome.RequestsPerSecond,
+                targets,
+                report = JsonDocument.Parse(memory.Monitor.GenerateJsonReport()).RootElement,
+            };
+            Console.WriteLine(JsonSerializer.Serialize(output, CliOptions.Json));
+            return;
+        }
+
+        Console.WriteLine(memory.Monitor.GenerateReport());
+        Console.WriteLine();
+        Console.WriteLine($"Load run: {outcome.Completed:N0} requests ({outcome.CachedMilliseconds.Length:N0} served from the cache, {outcome.Failed:N0} failed) in {outcome.Elapsed.TotalSeconds:0.0} s{(outcome.Interrupted ? ", stopped by Ctrl-C" : string.Empty)}.");
+        Console.WriteLine("Seed guide targets (client-side timings):");
+        foreach (TargetCheck target in targets)
+        {
+            Console.WriteLine($"  {(target.Met ? "met   " : "MISSED")} {target.Name,-26} {target.Value.ToString("0.###", CultureInfo.InvariantCulture),12} {target.Unit,-11} target {target.Comparison} {target.Threshold.ToString(CultureInfo.InvariantCulture)}");
+        }
+    }
+
+    internal static bool TryParseDuration(string text, out TimeSpan value)
+    {
+        text = text.Trim();
+        (string suffix, double scale)[] units = [("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)];
+        foreach ((string suffix, double scale) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
+                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out double number)
+                && double.IsFinite(number))
+            {
+                value = TimeSpan.FromSeconds(number * scale);
+                return true;
+            }
+        }
+
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value);
+    }
+}
+
+/// <summary>One of the seed guide's targets and what was measured.</summary>
+internal sealed record TargetCheck(string Name, double Value, string Unit, string Comparison, double Threshold)
+{
+    public bool Met => Comparison == "<" ? Value < Threshold : Value > Threshold;
+}
