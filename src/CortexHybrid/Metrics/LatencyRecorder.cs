@@ -1,3 +1,5 @@
+using CortexHybrid.Caching;
+
 namespace CortexHybrid.Metrics;
 
 /// <summary>
@@ -70,7 +72,7 @@ internal sealed class LatencyRecorder
                     continue;
                 }
 
-                long sum = slice.SumNanoseconds.Read();
+                long sum = slice.SumNanoseconds.Sum();
                 slice.Histogram.AddTo(total);
                 totalSum += sum;
                 if (epoch > current - _slices.Length && epoch <= current)
@@ -131,6 +133,6 @@ internal sealed class LatencyRecorder
         public readonly LatencyHistogram Histogram = new();
         public long Epoch = -1;
         /// <summary>Striped: every record adds to it, and two threads adding to one line would serialize on it.</summary>
-        public readonly StripedLong SumNanoseconds = new();
+        public readonly StripedCounter SumNanoseconds = new(maxStripes: 16);
     }
 }

@@ -1,15 +1,20 @@
+using CortexHybrid.Caching;
+
 namespace CortexHybrid.Metrics;
 
 /// <summary>
 /// Events per period (a second, or a window slice) over the last few periods (a ring of counts),
 /// with the busiest period seen and the total. One interlocked increment per event, on the
-/// thread's own stripe of the period's count (see <see cref="StripedLong"/>); a period's
+/// processor's own stripe of the period's count (see <see cref="StripedCounter"/>); a period's
 /// slot is reset, under a lock, when its time comes round again.
 /// </summary>
 internal sealed class RateCounter
 {
+    /// <summary>At most 16 cells per count: a counter keeps one count per period, and there may be a thousand counters.</summary>
+    private const int StripesPerCount = 16;
+
     private readonly long[] _epochs;
-    private readonly StripedLong[] _counts;
+    private readonly StripedCounter[] _counts;
     private readonly Lock _rotation = new();
     private long _retiredTotal;
     private long _retiredPeak;
@@ -18,10 +23,10 @@ internal sealed class RateCounter
     public RateCounter(int periods)
     {
         _epochs = new long[periods];
-        _counts = new StripedLong[periods];
+        _counts = new StripedCounter[periods];
         for (int i = 0; i < periods; i++)
         {
-            _counts[i] = new StripedLong();
+            _counts[i] = new StripedCounter(StripesPerCount);
         }
 
         Array.Fill(_epochs, -1);
@@ -35,7 +40,7 @@ internal sealed class RateCounter
             Rotate(slot, period);
         }
 
-        _counts[slot].Add(1);
+        _counts[slot].Increment();
     }
 
     /// <summary>Events in the periods from <paramref name="first"/> to <paramref name="last"/>, both included (as far back as the ring reaches).</summary>
@@ -47,7 +52,7 @@ internal sealed class RateCounter
             long epoch = Volatile.Read(ref _epochs[slot]);
             if (epoch >= first && epoch <= last)
             {
-                sum += _counts[slot].Read();
+                sum += _counts[slot].Sum();
             }
         }
 
@@ -61,7 +66,7 @@ internal sealed class RateCounter
         {
             lock (_rotation)
             {
-                return _retiredTotal + _counts.Sum(c => c.Read());
+                return _retiredTotal + _counts.Sum(c => c.Sum());
             }
         }
     }
@@ -73,7 +78,7 @@ internal sealed class RateCounter
         {
             lock (_rotation)
             {
-                return Math.Max(_retiredPeak, _counts.Max(c => c.Read()));
+                return Math.Max(_retiredPeak, _counts.Max(c => c.Sum()));
             }
         }
     }
