@@ -38,7 +38,7 @@ internal static class CommandErrors
     }
 
     /// <summary>The message, without the "(Parameter 'x')" an ArgumentException appends: the user named no parameter.</summary>
-    private static string OneLine(Exception exception)
+    public static string OneLine(Exception exception)
     {
         string message = exception is ArgumentException { ParamName: { } name } argument
             ? argument.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal)

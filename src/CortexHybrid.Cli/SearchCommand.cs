@@ -34,8 +34,7 @@ internal static class SearchCommand
                 }
                 catch (ArgumentException exception)
                 {
-                    string message = exception.ParamName is { } name ? exception.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : exception.Message;
-                    throw new CliFailure($"the queries in '{result.GetValue(queries)}' cannot be searched: {message}", exception);
+                    throw new CliFailure($"the queries in '{result.GetValue(queries)}' cannot be searched: {CommandErrors.OneLine(exception)}", exception);
                 }
 
                 if (result.GetValue(json))
