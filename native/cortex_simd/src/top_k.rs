@@ -256,6 +256,36 @@ unsafe fn offer_rows_to_all<S: SimdF32, const R: usize, const Q: usize, const EU
     }
 }
 
+/// Offers rows `from .. to` to queries `first .. first + Q`, `R` rows at a time, then singly.
+///
+/// # Safety
+/// As [`offer_rows`], for every row of the range.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn offer_range<S: SimdF32, const R: usize, const Q: usize, const EUCLIDEAN: bool>(
+    queries: *const f32,
+    first: usize,
+    rows: *const f32,
+    ids: *const i64,
+    dimension: usize,
+    from: usize,
+    to: usize,
+    heaps: &mut Heaps,
+) {
+    // SAFETY: forwarded; every row offered is below `to`.
+    unsafe {
+        let mut r = from;
+        while to - r >= R {
+            offer_rows::<S, R, Q, EUCLIDEAN>(queries, first, rows, ids, dimension, r, heaps);
+            r += R;
+        }
+        while r < to {
+            offer_rows::<S, 1, Q, EUCLIDEAN>(queries, first, rows, ids, dimension, r, heaps);
+            r += 1;
+        }
+    }
+}
+
 /// Rows a query alone is scored against at once: 8 accumulators are 8 FMA chains, enough for two
 /// FMA ports at latency 4 (one accumulator per pair keeps the summation order of every tile).
 const SINGLE_QUERY_ROWS: usize = 8;
@@ -298,27 +328,11 @@ pub(crate) unsafe fn top_k<S: SimdF32, const R: usize, const Q: usize, const EUC
             let mut q = 0;
             while q < heaps.queries {
                 let group = (heaps.queries - q).min(Q);
-                let mut r = row;
                 if group == Q {
-                    while end - r >= R {
-                        offer_rows::<S, R, Q, EUCLIDEAN>(queries, q, rows, ids, dimension, r, heaps);
-                        r += R;
-                    }
-                    while r < end {
-                        offer_rows::<S, 1, Q, EUCLIDEAN>(queries, q, rows, ids, dimension, r, heaps);
-                        r += 1;
-                    }
+                    offer_range::<S, R, Q, EUCLIDEAN>(queries, q, rows, ids, dimension, row, end, heaps);
                 } else {
                     for single in q..q + group {
-                        let mut r = row;
-                        while end - r >= SINGLE_QUERY_ROWS {
-                            offer_rows::<S, SINGLE_QUERY_ROWS, 1, EUCLIDEAN>(queries, single, rows, ids, dimension, r, heaps);
-                            r += SINGLE_QUERY_ROWS;
-                        }
-                        while r < end {
-                            offer_rows::<S, 1, 1, EUCLIDEAN>(queries, single, rows, ids, dimension, r, heaps);
-                            r += 1;
-                        }
+                        offer_range::<S, SINGLE_QUERY_ROWS, 1, EUCLIDEAN>(queries, single, rows, ids, dimension, row, end, heaps);
                     }
                 }
                 q += group;
