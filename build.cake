@@ -24,6 +24,7 @@ var root = MakeAbsolute(Directory("."));
 var artifacts = root.Combine("artifacts");
 var solution = root.CombineWithFilePath("CortexHybrid.sln");
 var library = root.CombineWithFilePath("src/CortexHybrid/CortexHybrid.csproj");
+var serving = root.CombineWithFilePath("src/CortexHybrid.Serving/CortexHybrid.Serving.csproj");
 var cli = root.CombineWithFilePath("src/CortexHybrid.Cli/CortexHybrid.Cli.csproj");
 var benchmarks = root.CombineWithFilePath("benchmarks/CortexHybrid.Benchmarks/CortexHybrid.Benchmarks.csproj");
 
@@ -101,14 +102,18 @@ Task("Test")
     Run("dotnet", $"test \"{solution}\" --configuration {configuration} --no-build --nologo");
 });
 
-// artifacts/CortexHybrid.<version>.nupkg (+ .snupkg) and the cortex tool package.
+// artifacts/CortexHybrid.<version>.nupkg, CortexHybrid.Serving.<version>.nupkg and the cortex tool
+// package, each with its .snupkg. Packages are release artifacts: their PDBs map source paths to /_/
+// (ContinuousIntegrationBuild), whoever packs them and wherever the clone is.
 Task("Pack")
     .IsDependentOn("Build")
     .Does(() =>
 {
     EnsureDirectoryExists(artifacts);
-    Run("dotnet", $"pack \"{library}\" {msbuildProperties} --output \"{artifacts}\" --nologo");
-    Run("dotnet", $"pack \"{cli}\" {msbuildProperties} --output \"{artifacts}\" --nologo");
+    foreach (var project in new[] { library, serving, cli })
+    {
+        Run("dotnet", $"pack \"{project}\" {msbuildProperties} -p:ContinuousIntegrationBuild=true --output \"{artifacts}\" --nologo");
+    }
 });
 
 // The BenchmarkDotNet suite; a markdown summary of every class's table goes to artifacts/bench/summary.md.

@@ -1,4 +1,4 @@
-using CortexHybrid.Caching;
+using CortexHybrid.Concurrency;
 
 namespace CortexHybrid.Metrics;
 

@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-namespace CortexHybrid.Caching;
+namespace CortexHybrid.Concurrency;
 
 /// <summary>
 /// An exact counter (or sum) that many threads add to without fighting over one cache line: one

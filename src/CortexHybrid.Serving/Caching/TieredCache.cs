@@ -1,3 +1,4 @@
+using CortexHybrid.Concurrency;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
