@@ -53,6 +53,12 @@ public sealed record CacheStatistics
     /// <summary>Level 3 calls that failed or timed out; each was served from the levels above or the factory instead.</summary>
     public required long Level3Errors { get; init; }
 
+    /// <summary>
+    /// Whether level 3 is being skipped now: its last call failed and no call has succeeded since
+    /// (retried every <see cref="TieredCache.Level3RetryDelay"/>). False when there is no level 3.
+    /// </summary>
+    public bool Level3CircuitOpen { get; init; }
+
     /// <summary>Values the factory produced that were over <see cref="TieredCacheOptions.MaxEntrySizeBytes"/>: returned, not cached.</summary>
     public required long Rejections { get; init; }
 

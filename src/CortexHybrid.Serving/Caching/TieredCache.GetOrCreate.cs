@@ -1,13 +1,18 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using CortexHybrid.Telemetry;
 
 namespace CortexHybrid.Caching;
 
 /// <summary>Get-or-create with one factory run per key at a time (stampede protection).</summary>
 public sealed partial class TieredCache
 {
+    /// <summary>The operation name of the activity a factory run is traced as.</summary>
+    internal const string FactoryActivityName = "cortex.cache.factory";
+
     private readonly ConcurrentDictionary<string, Flight> _flights = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -157,8 +162,22 @@ public sealed partial class TieredCache
                 return;
             }
 
-            byte[] value = await factory(flight.Cancellation).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"The factory for cache key '{key}' returned null.");
+            byte[] value;
+            using (Activity? activity = StartFactoryActivity())
+            {
+                try
+                {
+                    value = await factory(flight.Cancellation).ConfigureAwait(false)
+                        ?? throw new InvalidOperationException($"The factory for cache key '{key}' returned null.");
+                    activity?.SetTag("cortex.cache.value.size", value.Length);
+                }
+                catch (Exception exception)
+                {
+                    ServingTelemetry.Fail(activity, exception);
+                    throw;
+                }
+            }
+
             if (value.Length > _options.MaxEntrySizeBytes)
             {
                 Interlocked.Increment(ref _rejections);
@@ -178,6 +197,14 @@ public sealed partial class TieredCache
         {
             _flights.TryRemove(new KeyValuePair<string, Flight>(key, flight));
         }
+    }
+
+    /// <summary>The <c>cortex.cache.factory</c> activity: a miss at every level that runs the factory; null when nobody listens.</summary>
+    private Activity? StartFactoryActivity()
+    {
+        Activity? activity = ServingTelemetry.Start(FactoryActivityName);
+        activity?.SetTag("cortex.cache.name", _options.Name);
+        return activity;
     }
 
     /// <summary>One factory run and the callers waiting for it.</summary>

@@ -31,6 +31,12 @@ public sealed partial class TieredCache
     private long _level3Errors;
     private long _level3RetryAtTicks;
 
+    /// <summary>1 from a failed level 3 call until the next successful one (logged as the circuit opening and closing).</summary>
+    private int _level3CircuitOpen;
+
+    /// <summary><see cref="_level3Errors"/> when the circuit last opened, so the closing can say how many calls failed meanwhile.</summary>
+    private long _level3ErrorsAtOpen;
+
     private static SemaphoreSlim[] CreateGates()
     {
         var gates = new SemaphoreSlim[GateCount];
@@ -44,36 +50,54 @@ public sealed partial class TieredCache
 
     private SemaphoreSlim GateFor(string key) => _gates[(uint)StringComparer.Ordinal.GetHashCode(key) % GateCount];
 
-    private bool Level3Open => _level3 is not null && NowTicks() >= Volatile.Read(ref _level3RetryAtTicks);
+    /// <summary>Whether level 3 may be called now: it exists and the circuit is closed or due for a retry.</summary>
+    private bool Level3Available => _level3 is not null && NowTicks() >= Volatile.Read(ref _level3RetryAtTicks);
 
-    private void Level3Failed()
+    private void Level3Failed(string operation, Exception exception)
     {
         Interlocked.Increment(ref _level3Errors);
         Volatile.Write(ref _level3RetryAtTicks, NowTicks() + Level3RetryDelay.Ticks);
+        CacheLog.Level3CallFailed(_logger, _options.Name, operation, exception);
+        if (Interlocked.Exchange(ref _level3CircuitOpen, 1) == 0)
+        {
+            _level3ErrorsAtOpen = Volatile.Read(ref _level3Errors) - 1;
+            CacheLog.Level3CircuitOpened(_logger, _options.Name, Level3RetryDelay);
+        }
     }
 
-    /// <summary>Runs one level 3 call with the configured timeout; false (and counted) when it fails or times out.</summary>
-    private async ValueTask<bool> TryLevel3Async(Func<IDistributedCache, CancellationToken, Task> call, CancellationToken cancellationToken)
+    private void Level3Succeeded()
+    {
+        // One volatile read on the success path; the exchange only after an outage.
+        if (Volatile.Read(ref _level3CircuitOpen) == 1 && Interlocked.Exchange(ref _level3CircuitOpen, 0) == 1)
+        {
+            CacheLog.Level3CircuitClosed(_logger, _options.Name, Volatile.Read(ref _level3Errors) - _level3ErrorsAtOpen);
+        }
+    }
+
+    /// <summary>Runs one level 3 call with the configured timeout; false (counted and logged) when it fails or times out.</summary>
+    private async ValueTask<bool> TryLevel3Async(string operation, Func<IDistributedCache, CancellationToken, Task> call, CancellationToken cancellationToken)
     {
         try
         {
             await call(_level3!, cancellationToken).WaitAsync(_options.Level3Timeout, _time, cancellationToken).ConfigureAwait(false);
-            return true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
         }
-        catch (Exception)
+        catch (Exception exception)
         {
-            Level3Failed();
+            Level3Failed(operation, exception);
             return false;
         }
+
+        Level3Succeeded();
+        return true;
     }
 
     private async ValueTask<byte[]?> ReadLevel3Async(string key, CancellationToken cancellationToken)
     {
-        if (!Level3Open)
+        if (!Level3Available)
         {
             return null;
         }
@@ -100,7 +124,7 @@ public sealed partial class TieredCache
             }
 
             byte[]? envelope = null;
-            if (!await TryLevel3Async(async (level3, token) => envelope = await level3.GetAsync(key, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false))
+            if (!await TryLevel3Async("get", async (level3, token) => envelope = await level3.GetAsync(key, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false))
             {
                 // Failed or timed out: level 3 may well still hold the key, so its record stays.
                 return null;
@@ -246,7 +270,7 @@ public sealed partial class TieredCache
             }
 
             remaining = pending.ExpiresAtUtcTicks - NowTicks();
-            if (remaining <= 0 || !Level3Open)
+            if (remaining <= 0 || !Level3Available)
             {
                 _pendingLevel3.Remove(key);
                 pending.Level = CacheLevel.None;
@@ -270,7 +294,7 @@ public sealed partial class TieredCache
         var entryOptions = remaining > NeverExpires.Ticks
             ? new DistributedCacheEntryOptions()
             : new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromTicks(remaining) };
-        bool written = await TryLevel3Async((level3, token) => level3.SetAsync(key, envelope, entryOptions, token), CancellationToken.None).ConfigureAwait(false);
+        bool written = await TryLevel3Async("set", (level3, token) => level3.SetAsync(key, envelope, entryOptions, token), CancellationToken.None).ConfigureAwait(false);
         bool replaced;
         lock (_sync)
         {
@@ -309,7 +333,7 @@ public sealed partial class TieredCache
     /// <summary>Removes a key from level 3; when that fails, the key is not read from level 3 until a later removal succeeds. Caller holds the key's gate.</summary>
     private async ValueTask<bool> RemoveGatedAsync(string key)
     {
-        bool removed = Level3Open && await TryLevel3Async((level3, token) => level3.RemoveAsync(key, token), CancellationToken.None).ConfigureAwait(false);
+        bool removed = Level3Available && await TryLevel3Async("remove", (level3, token) => level3.RemoveAsync(key, token), CancellationToken.None).ConfigureAwait(false);
         lock (_sync)
         {
             if (_level3Index.TryGetValue(key, out CacheEntry? record) && !_pendingLevel3.ContainsKey(key))
@@ -355,7 +379,7 @@ public sealed partial class TieredCache
     /// <summary>Once level 3 answers again, queues a few of the removals that failed during the outage.</summary>
     private void RetryFailedRemovals(Level3Work work)
     {
-        if (!Level3Open)
+        if (!Level3Available)
         {
             return;
         }

@@ -1,6 +1,9 @@
 using CortexHybrid.Concurrency;
 using Microsoft.Extensions.Caching.Distributed;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace CortexHybrid.Caching;
@@ -67,6 +70,7 @@ public sealed partial class TieredCache : IDisposable
     private readonly StripedCounter _level3Hits = new();
     private readonly StripedCounter _misses = new();
     private readonly CacheMetrics _metrics;
+    private readonly ILogger _logger;
 
     private long _promotions;
     private long _demotions;
@@ -82,13 +86,21 @@ public sealed partial class TieredCache : IDisposable
     /// <see cref="TieredCacheOptions.L3Capacity"/> is 0). Not disposed by the cache.
     /// </param>
     /// <param name="timeProvider">The clock for expiry and level 3 retry delays; null for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="logger">Where level 3 failures and the level 3 circuit opening and closing are logged; null for none.</param>
+    /// <param name="meterFactory">Creates the meter the cache's instruments are on; null for a meter of the cache's own.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
-    public TieredCache(TieredCacheOptions options, IDistributedCache? level3 = null, TimeProvider? timeProvider = null)
+    public TieredCache(
+        TieredCacheOptions options,
+        IDistributedCache? level3 = null,
+        TimeProvider? timeProvider = null,
+        ILogger? logger = null,
+        IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Validated();
         _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
         _systemClock = ReferenceEquals(_time, TimeProvider.System);
 
         // Level 1 keeps its own order and expiry (MemoryCache is not an LRU: over SizeLimit it
@@ -101,8 +113,11 @@ public sealed partial class TieredCache : IDisposable
             _level3 = level3 ?? new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions { Clock = new TimeProviderClock(_time) }));
         }
 
-        _metrics = new CacheMetrics(_options.Name, GetStatistics);
+        _metrics = new CacheMetrics(_options.Name, GetStatistics, meterFactory);
     }
+
+    /// <summary>The cache's <see cref="TieredCacheOptions.Name"/>: its <c>cortex.cache.name</c> tag and its name in reports and logs.</summary>
+    public string Name => _options.Name;
 
     /// <summary>The value stored under <paramref name="key"/>, or null when no level holds it (or it expired).</summary>
     /// <param name="key">The key: 1 to <see cref="MaxKeyLength"/> characters.</param>
@@ -216,6 +231,7 @@ public sealed partial class TieredCache : IDisposable
             SizeBytes = size,
             CompressionRatio = stored == 0 ? 1.0 : (double)original / stored,
             Level3Errors = Volatile.Read(ref _level3Errors),
+            Level3CircuitOpen = Volatile.Read(ref _level3CircuitOpen) == 1,
             Rejections = Volatile.Read(ref _rejections),
         };
     }

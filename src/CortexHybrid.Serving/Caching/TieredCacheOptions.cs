@@ -1,3 +1,5 @@
+using CortexHybrid.Validation;
+
 namespace CortexHybrid.Caching;
 
 /// <summary>
@@ -55,40 +57,24 @@ public sealed class TieredCacheOptions
     /// <summary>A copy, so that changing these options after the cache is created changes nothing.</summary>
     internal TieredCacheOptions Validated()
     {
-        RequireAtLeast(L1Capacity, 1, nameof(L1Capacity));
-        RequireAtLeast(L2Capacity, 0, nameof(L2Capacity));
-        RequireAtLeast(L3Capacity, 0, nameof(L3Capacity));
-        RequireAtLeast(MaxEntrySizeBytes, 1, nameof(MaxEntrySizeBytes));
-        RequireAtLeast(PromotionThreshold, 1, nameof(PromotionThreshold));
-        if (L1MaxBytes is long l1 && l1 < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(L1MaxBytes), l1, "L1MaxBytes must be positive, or null for no byte budget.");
-        }
-
-        if (L2MaxBytes is long l2 && l2 < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(L2MaxBytes), l2, "L2MaxBytes must be positive, or null for no byte budget.");
-        }
-
-        if (DefaultTtl <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(DefaultTtl), DefaultTtl, "DefaultTtl must be positive.");
-        }
-
-        if (Level3Timeout <= TimeSpan.Zero && Level3Timeout != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(Level3Timeout), Level3Timeout, "Level3Timeout must be positive, or Timeout.InfiniteTimeSpan.");
-        }
-
-        ArgumentException.ThrowIfNullOrWhiteSpace(Name, nameof(Name));
+        Check().ThrowIfAny();
         return (TieredCacheOptions)MemberwiseClone();
     }
 
-    private static void RequireAtLeast(int value, int minimum, string name)
+    /// <summary>Every setting out of range, with what is allowed.</summary>
+    internal SettingRules Check()
     {
-        if (value < minimum)
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least {minimum}.");
-        }
+        var rules = new SettingRules();
+        rules.AtLeast(L1Capacity, 1, nameof(L1Capacity));
+        rules.AtLeast(L2Capacity, 0, nameof(L2Capacity));
+        rules.AtLeast(L3Capacity, 0, nameof(L3Capacity));
+        rules.AtLeast(MaxEntrySizeBytes, 1, nameof(MaxEntrySizeBytes));
+        rules.AtLeast(PromotionThreshold, 1, nameof(PromotionThreshold));
+        rules.Require(L1MaxBytes is not < 1, nameof(L1MaxBytes), L1MaxBytes, "L1MaxBytes must be positive, or null for no byte budget.");
+        rules.Require(L2MaxBytes is not < 1, nameof(L2MaxBytes), L2MaxBytes, "L2MaxBytes must be positive, or null for no byte budget.");
+        rules.Positive(DefaultTtl, nameof(DefaultTtl));
+        rules.PositiveOrInfinite(Level3Timeout, nameof(Level3Timeout));
+        rules.NotBlank(Name, nameof(Name));
+        return rules;
     }
 }

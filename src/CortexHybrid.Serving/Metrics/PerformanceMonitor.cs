@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
-using CortexHybrid.Caching;
-using CortexHybrid.Pooling;
-using CortexHybrid.Simd;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using CortexHybrid.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CortexHybrid.Metrics;
 
@@ -27,6 +29,9 @@ namespace CortexHybrid.Metrics;
 /// </remarks>
 public sealed partial class PerformanceMonitor : IDisposable
 {
+    /// <summary>The operation name of the activity a <see cref="Span"/> is traced as.</summary>
+    public const string SpanActivityName = "cortex.monitor.span";
+
     /// <summary>The name latencies, stages and spans go under once <see cref="PerformanceMonitorOptions.MaxNames"/> is reached.</summary>
     public const string OverflowName = "other";
 
@@ -70,14 +75,20 @@ public sealed partial class PerformanceMonitor : IDisposable
     /// <summary>Creates a monitor.</summary>
     /// <param name="options">Windows, targets and limits; null for the defaults. Copied.</param>
     /// <param name="timeProvider">The clock for latencies, windows and the memory check; null for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="logger">Where memory growth is logged (event id 3001); null for none.</param>
+    /// <param name="meterFactory">Creates the meter the monitor's instruments are on; null for a meter of the monitor's own.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
-    public PerformanceMonitor(PerformanceMonitorOptions? options = null, TimeProvider? timeProvider = null)
-        : this(options, timeProvider, memoryProbe: null)
+    public PerformanceMonitor(
+        PerformanceMonitorOptions? options = null,
+        TimeProvider? timeProvider = null,
+        ILogger? logger = null,
+        IMeterFactory? meterFactory = null)
+        : this(options, timeProvider, memoryProbe: null, logger, meterFactory)
     {
     }
 
     /// <summary>Creates a monitor whose memory check reads <paramref name="memoryProbe"/> instead of the GC heap (for tests).</summary>
-    internal PerformanceMonitor(PerformanceMonitorOptions? options, TimeProvider? timeProvider, Func<long>? memoryProbe)
+    internal PerformanceMonitor(PerformanceMonitorOptions? options, TimeProvider? timeProvider, Func<long>? memoryProbe, ILogger? logger = null, IMeterFactory? meterFactory = null)
     {
         _options = (options ?? new PerformanceMonitorOptions()).Validated();
         _time = timeProvider ?? TimeProvider.System;
@@ -88,9 +99,14 @@ public sealed partial class PerformanceMonitor : IDisposable
         _coarseOffset = _startTimestamp - (Environment.TickCount64 * _coarseTicksPerMillisecond);
         _snapshotCpu = new CpuSampler(_time);
         _gaugeCpu = new CpuSampler(_time);
-        _metrics = new MonitorMetrics(this, _options.Name);
+        _metrics = new MonitorMetrics(this, _options.Name, meterFactory);
+        ILogger log = logger ?? NullLogger.Instance;
         _memory = new MemoryMonitor(_time, _options.MemoryCheckInterval, _options.MemoryGrowthThresholdBytes, memoryProbe ?? (() => GC.GetTotalMemory(forceFullCollection: false)));
-        _memory.GrowthDetected += (_, e) => MemoryGrowthDetected?.Invoke(this, e);
+        _memory.GrowthDetected += (_, e) =>
+        {
+            MonitorLog.MemoryGrowthDetected(log, _options.Name, e.GrowthBytes, e.Interval, e.HeapBytes, _options.MemoryGrowthThresholdBytes);
+            MemoryGrowthDetected?.Invoke(this, e);
+        };
     }
 
     /// <summary>Raised when the memory check sees the GC heap grow by more than <see cref="PerformanceMonitorOptions.MemoryGrowthThresholdBytes"/> in one interval.</summary>
@@ -142,10 +158,24 @@ public sealed partial class PerformanceMonitor : IDisposable
     /// <param name="name">The span name.</param>
     /// <returns>The running span timer.</returns>
     /// <exception cref="ArgumentException"><paramref name="name"/> is null or empty.</exception>
+    /// <remarks>
+    /// When a listener samples the <c>CortexHybrid</c> activity source the span is also an
+    /// <see cref="Activity"/>: operation name <c>cortex.monitor.span</c>, display name
+    /// <paramref name="name"/>, tags <c>cortex.span.name</c> and <c>cortex.monitor.name</c>.
+    /// </remarks>
     public SpanTimer Span(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        return new SpanTimer(Named(_spans, name, static (_, n) => new SpanStatistics(n)), _time);
+        SpanStatistics span = Named(_spans, name, static (_, n) => new SpanStatistics(n));
+        Activity? activity = ServingTelemetry.Start(SpanActivityName);
+        if (activity is not null)
+        {
+            activity.DisplayName = span.Name;
+            activity.SetTag("cortex.span.name", span.Name);
+            activity.SetTag("cortex.monitor.name", _options.Name);
+        }
+
+        return new SpanTimer(span, _time, activity);
     }
 
     /// <summary>Stops the memory check and the instruments.</summary>

@@ -1,3 +1,5 @@
+using CortexHybrid.Validation;
+
 namespace CortexHybrid.Metrics;
 
 /// <summary>Windows, targets and limits of a <see cref="PerformanceMonitor"/>.</summary>
@@ -42,42 +44,26 @@ public sealed class PerformanceMonitorOptions
     /// <summary>A copy, so that changing these options after the monitor is created changes nothing.</summary>
     internal PerformanceMonitorOptions Validated()
     {
-        if (Window <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(Window), Window, "Window must be positive.");
-        }
-
-        if (WindowSlices is < 2 or > 60)
-        {
-            throw new ArgumentOutOfRangeException(nameof(WindowSlices), WindowSlices, "WindowSlices must be from 2 to 60.");
-        }
-
-        if (LatencyTarget <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(LatencyTarget), LatencyTarget, "LatencyTarget must be positive.");
-        }
-
-        if (ThroughputTarget is double target && !(target > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(ThroughputTarget), target, "ThroughputTarget must be positive, or null.");
-        }
-
-        if (MemoryGrowthThresholdBytes <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MemoryGrowthThresholdBytes), MemoryGrowthThresholdBytes, "MemoryGrowthThresholdBytes must be positive.");
-        }
-
-        if (MemoryCheckInterval <= TimeSpan.Zero || MemoryCheckInterval > MaxMemoryCheckInterval)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MemoryCheckInterval), MemoryCheckInterval, "MemoryCheckInterval must be positive and at most 49 days (the system timer's range).");
-        }
-
-        if (MaxNames < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxNames), MaxNames, "MaxNames must be at least 1.");
-        }
-
-        ArgumentException.ThrowIfNullOrWhiteSpace(Name, nameof(Name));
+        Check().ThrowIfAny();
         return (PerformanceMonitorOptions)MemberwiseClone();
+    }
+
+    /// <summary>Every setting out of range, with what is allowed.</summary>
+    internal SettingRules Check()
+    {
+        var rules = new SettingRules();
+        rules.Positive(Window, nameof(Window));
+        rules.Between(WindowSlices, 2, 60, nameof(WindowSlices));
+        rules.Positive(LatencyTarget, nameof(LatencyTarget));
+        rules.Require(ThroughputTarget is not double target || target > 0, nameof(ThroughputTarget), ThroughputTarget, "ThroughputTarget must be positive, or null.");
+        rules.Require(MemoryGrowthThresholdBytes > 0, nameof(MemoryGrowthThresholdBytes), MemoryGrowthThresholdBytes, "MemoryGrowthThresholdBytes must be positive.");
+        rules.Require(
+            MemoryCheckInterval > TimeSpan.Zero && MemoryCheckInterval <= MaxMemoryCheckInterval,
+            nameof(MemoryCheckInterval),
+            MemoryCheckInterval,
+            "MemoryCheckInterval must be positive and at most 49 days (the system timer's range).");
+        rules.AtLeast(MaxNames, 1, nameof(MaxNames));
+        rules.NotBlank(Name, nameof(Name));
+        return rules;
     }
 }

@@ -125,21 +125,3 @@ public readonly struct RequestTimer : IDisposable
         return id;
     }
 }
-
-/// <summary>Times one span of <see cref="PerformanceMonitor.Span"/>; disposing it records the span.</summary>
-public readonly struct SpanTimer : IDisposable
-{
-    private readonly SpanStatistics? _span;
-    private readonly TimeProvider? _time;
-    private readonly long _start;
-
-    internal SpanTimer(SpanStatistics span, TimeProvider time)
-    {
-        _span = span;
-        _time = time;
-        _start = time.GetTimestamp();
-    }
-
-    /// <summary>Records the span's duration.</summary>
-    public void Dispose() => _span?.Record(_time!.GetElapsedTime(_start));
-}

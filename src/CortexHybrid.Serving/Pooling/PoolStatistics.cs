@@ -67,6 +67,12 @@ public sealed record PoolStatistics
     /// <summary>The most resources the pool has held at once.</summary>
     public required int PeakSize { get; init; }
 
+    /// <summary>When an acquire last timed out or was rejected (the pool was exhausted), on the pool's clock; null if never.</summary>
+    public DateTimeOffset? LastExhaustedAt { get; init; }
+
+    /// <summary>Whether the most recent attempt to create a resource failed (no creation has succeeded since): the factory is failing.</summary>
+    public bool FactoryFailing { get; init; }
+
     /// <summary>The resources held now: <see cref="Active"/> + <see cref="Idle"/>.</summary>
     public int Size => Active + Idle;
 

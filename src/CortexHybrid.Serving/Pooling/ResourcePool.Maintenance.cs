@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace CortexHybrid.Pooling;
 
@@ -92,8 +93,9 @@ public sealed partial class ResourcePool<T>
                 {
                     await DestroyAsync(entry).ConfigureAwait(false);
                 }
-                else if (!await IsHealthyAsync(entry).ConfigureAwait(false))
+                else if (await HealthCheckFailureAsync(entry).ConfigureAwait(false) is { } failure)
                 {
+                    PoolLog.ResourceHealthCheckFailed(_logger, Name, failure.Exception);
                     await DestroyAfterFailedCheckAsync(entry).ConfigureAwait(false);
                 }
                 else
@@ -121,15 +123,16 @@ public sealed partial class ResourcePool<T>
         }
     }
 
-    private async ValueTask<bool> IsHealthyAsync(PoolEntry<T> entry)
+    /// <summary>Null when the entry passes its health check; else why it failed (the exception, if the check threw).</summary>
+    private async ValueTask<HealthCheckFailure?> HealthCheckFailureAsync(PoolEntry<T> entry)
     {
         try
         {
-            return await _factory.ValidateAsync(entry.Value, _disposalToken).ConfigureAwait(false);
+            return await _factory.ValidateAsync(entry.Value, _disposalToken).ConfigureAwait(false) ? null : new HealthCheckFailure(null);
         }
-        catch (Exception) when (!_disposalToken.IsCancellationRequested)
+        catch (Exception exception) when (!_disposalToken.IsCancellationRequested)
         {
-            return false;
+            return new HealthCheckFailure(exception);
         }
     }
 
@@ -162,8 +165,16 @@ public sealed partial class ResourcePool<T>
             {
                 entry.LeakReportedLease = lease;
                 Interlocked.Increment(ref _leaksDetected);
+                if (_logger.IsEnabled(LogLevel.Warning))
+                {
+                    PoolLog.ResourceLeakDetected(_logger, Name, held, stack.ToString());
+                }
+
                 LeakDetected?.Invoke(this, new ResourceLeakEventArgs(Name, held, stack));
             }
         }
     }
+
+    /// <summary>A failed health check: false, or the exception the check threw.</summary>
+    private sealed record HealthCheckFailure(Exception? Exception);
 }

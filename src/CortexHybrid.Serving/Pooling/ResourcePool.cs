@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using CortexHybrid.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CortexHybrid.Pooling;
 
@@ -32,6 +36,9 @@ namespace CortexHybrid.Pooling;
 /// </remarks>
 public sealed partial class ResourcePool<T> : IAsyncDisposable
 {
+    /// <summary>The operation name of the activity an acquire that waits is traced as.</summary>
+    internal const string WaitActivityName = "cortex.pool.wait";
+
     private readonly IResourceFactory<T> _factory;
     private readonly ResourcePoolOptions _options;
     private readonly TimeProvider _time;
@@ -40,6 +47,7 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
     private readonly CancellationTokenSource _disposal = new();
     private readonly CancellationToken _disposalToken;
     private readonly PoolMetrics _metrics;
+    private readonly ILogger _logger;
 
     /// <summary>Live, being created and being destroyed: what <see cref="ResourcePoolOptions.MaxSize"/> caps.</summary>
     private int _reserved;
@@ -61,16 +69,23 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
     private long _leaksDetected;
     private long _waitTimestampTotal;
 
-    private ResourcePool(IResourceFactory<T> factory, ResourcePoolOptions options, TimeProvider time)
+    /// <summary>UTC ticks of the last timeout or rejection; 0 if none.</summary>
+    private long _lastExhaustedTicks;
+
+    /// <summary>1 while the most recent creation attempt failed; see <see cref="PoolStatistics.FactoryFailing"/>.</summary>
+    private int _factoryFailing;
+
+    private ResourcePool(IResourceFactory<T> factory, ResourcePoolOptions options, TimeProvider time, ILogger? logger, IMeterFactory? meterFactory)
     {
         _factory = factory;
         _options = options;
         _time = time;
+        _logger = logger ?? NullLogger.Instance;
         _idle = new EntrySlots<PoolEntry<T>>(options.MaxSize);
         _registry = new EntrySlots<PoolEntry<T>>(options.MaxSize);
         _disposalToken = _disposal.Token;
         _coarseNow = time.GetTimestamp();
-        _metrics = new PoolMetrics(options.Name, GetStatistics);
+        _metrics = new PoolMetrics(options.Name, GetStatistics, meterFactory);
     }
 
     /// <summary>The pool's <see cref="ResourcePoolOptions.Name"/>.</summary>
@@ -91,17 +106,20 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
     /// <param name="timeProvider">The clock and timers; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="cancellationToken">Cancels the warm-up.</param>
     /// <returns>The pool, holding <see cref="ResourcePoolOptions.MinSize"/> idle resources.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="factory"/> or <paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message says which).</exception>
-    /// <remarks>When a warm-up creation fails, the resources already created are destroyed and the exception is thrown.</remarks>
+    /// <remarks>
+    /// When a warm-up creation fails, the resources already created are destroyed and the exception
+    /// is thrown. To log, or to publish on an <see cref="IMeterFactory"/>'s meter, use
+    /// <see cref="Create"/> and then <see cref="WarmUpAsync"/>.
+    /// </remarks>
     public static async Task<ResourcePool<T>> CreateAsync(
         IResourceFactory<T> factory,
         ResourcePoolOptions options,
         TimeProvider? timeProvider = null,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(factory);
-        ArgumentNullException.ThrowIfNull(options);
-        var pool = new ResourcePool<T>(factory, options.Validated(), timeProvider ?? TimeProvider.System);
+        ResourcePool<T> pool = Create(factory, options, timeProvider);
         try
         {
             await pool.WarmUpAsync(cancellationToken).ConfigureAwait(false);
@@ -112,8 +130,63 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
             throw;
         }
 
+        return pool;
+    }
+
+    /// <summary>
+    /// Creates a pool and starts its background maintenance without creating any resource yet: the
+    /// first maintenance run (after <see cref="ResourcePoolOptions.HealthCheckInterval"/>) or a call
+    /// to <see cref="WarmUpAsync"/> fills it to <see cref="ResourcePoolOptions.MinSize"/>, and
+    /// acquires create what they need meanwhile. Dependency injection creates pools this way and
+    /// warms them when the host starts.
+    /// </summary>
+    /// <param name="factory">Creates, checks, resets and destroys the resources.</param>
+    /// <param name="options">Sizes, timeouts and checks; copied, so later changes have no effect.</param>
+    /// <param name="timeProvider">The clock and timers; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="logger">
+    /// Where factory failures, failed health checks and resets, leaks and exhaustion are logged
+    /// (event ids 1001–1006); null for none.
+    /// </param>
+    /// <param name="meterFactory">Creates the meter the pool's instruments are on; null for a meter of the pool's own.</param>
+    /// <returns>The pool, empty.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="factory"/> or <paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message says which).</exception>
+    public static ResourcePool<T> Create(
+        IResourceFactory<T> factory,
+        ResourcePoolOptions options,
+        TimeProvider? timeProvider = null,
+        ILogger? logger = null,
+        IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        ArgumentNullException.ThrowIfNull(options);
+        var pool = new ResourcePool<T>(factory, options.Validated(), timeProvider ?? TimeProvider.System, logger, meterFactory);
         pool.StartTimers();
         return pool;
+    }
+
+    /// <summary>Creates resources, concurrently, until the pool holds <see cref="ResourcePoolOptions.MinSize"/>.</summary>
+    /// <param name="cancellationToken">Cancels the creations still running.</param>
+    /// <returns>A task that completes when the pool holds <see cref="ResourcePoolOptions.MinSize"/> resources.</returns>
+    /// <exception cref="ObjectDisposedException">The pool is disposed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <remarks>The first exception of <see cref="IResourceFactory{T}.CreateAsync"/> is thrown once every creation has ended; the resources created stay in the pool.</remarks>
+    public async Task WarmUpAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        int missing = _options.MinSize - Volatile.Read(ref _reserved);
+        if (missing <= 0)
+        {
+            return;
+        }
+
+        var creations = new Task[missing];
+        for (int i = 0; i < creations.Length; i++)
+        {
+            creations[i] = CreateIdleAsync(cancellationToken);
+        }
+
+        await Task.WhenAll(creations).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -180,6 +253,8 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
             LeaksDetected = Interlocked.Read(ref _leaksDetected),
             AverageWaitTime = successful == 0 ? TimeSpan.Zero : TimestampToTimeSpan(Interlocked.Read(ref _waitTimestampTotal) / successful),
             PeakSize = Volatile.Read(ref _peak),
+            FactoryFailing = Volatile.Read(ref _factoryFailing) == 1,
+            LastExhaustedAt = Interlocked.Read(ref _lastExhaustedTicks) is long ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null,
         };
     }
 
@@ -237,8 +312,9 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
         {
             reset = _factory.ResetAsync(entry.Value, _disposalToken);
         }
-        catch (Exception)
+        catch (Exception exception)
         {
+            PoolLog.ResourceResetFailed(_logger, Name, exception);
             return DestroyAfterFailedCheckAsync(entry);
         }
 
@@ -258,8 +334,9 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
         {
             await reset.ConfigureAwait(false);
         }
-        catch (Exception)
+        catch (Exception exception)
         {
+            PoolLog.ResourceResetFailed(_logger, Name, exception);
             await DestroyAfterFailedCheckAsync(entry).ConfigureAwait(false);
             return;
         }
@@ -315,7 +392,7 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
                 }
 
                 // Null: not a resource but room for one, reserved for this caller.
-                entry = await WaitAsync(RemainingTimeout(start), cancellationToken).ConfigureAwait(false);
+                entry = await WaitTracedAsync(RemainingTimeout(start), cancellationToken).ConfigureAwait(false);
                 if (entry is null)
                 {
                     return LeaseAfterWait(await CreateReservedAsync(cancellationToken).ConfigureAwait(false), start);
@@ -328,9 +405,44 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
             if (exception is PoolExhaustedException)
             {
                 Interlocked.Increment(ref _timeouts);
+                Interlocked.Exchange(ref _lastExhaustedTicks, _time.GetUtcNow().UtcTicks);
                 _metrics.RecordTimeout();
+                PoolLog.PoolExhausted(_logger, Name, exception.Message);
             }
 
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="WaitAsync"/> as the <c>cortex.pool.wait</c> activity (when someone listens): how
+    /// long this caller stood in line and how it left it.
+    /// </summary>
+    private async ValueTask<PoolEntry<T>?> WaitTracedAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using Activity? activity = ServingTelemetry.Start(WaitActivityName);
+        if (activity is null)
+        {
+            return await WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+
+        activity.SetTag("cortex.pool.name", Name);
+        activity.SetTag("cortex.pool.waiters", Volatile.Read(ref _waiterCount));
+        try
+        {
+            PoolEntry<T>? entry = await WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            activity.SetTag("cortex.pool.wait.outcome", entry is null ? "room" : "handed_off");
+            return entry;
+        }
+        catch (Exception exception)
+        {
+            activity.SetTag("cortex.pool.wait.outcome", exception switch
+            {
+                PoolExhaustedException => "exhausted",
+                OperationCanceledException => "canceled",
+                _ => "failed",
+            });
+            ServingTelemetry.Fail(activity, exception);
             throw;
         }
     }
@@ -359,6 +471,7 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
             return true;
         }
 
+        Exception? failure = null;
         try
         {
             if (await _factory.ValidateAsync(entry.Value, cancellationToken).ConfigureAwait(false))
@@ -371,12 +484,14 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
             MakeAvailable(entry, newlyIdle: false);
             throw;
         }
-        catch (Exception)
+        catch (Exception exception)
         {
             // A health check that throws reports an unhealthy resource.
+            failure = exception;
         }
 
         Interlocked.Increment(ref _failedHealthChecks);
+        PoolLog.ResourceHealthCheckFailed(_logger, Name, failure);
         return false;
     }
 
@@ -389,12 +504,23 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
         {
             value = await _factory.CreateAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception)
+        catch (Exception exception)
         {
             Interlocked.Increment(ref _creationFailures);
+            if (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Volatile.Write(ref _factoryFailing, 1);
+                PoolLog.ResourceCreationFailed(_logger, Name, exception);
+            }
+
             Interlocked.Decrement(ref _creating);
             ReleaseReservation();
             throw;
+        }
+
+        if (Volatile.Read(ref _factoryFailing) == 1)
+        {
+            Volatile.Write(ref _factoryFailing, 0);
         }
 
         var entry = new PoolEntry<T>(this, value, ExpiryFrom(_time.GetTimestamp()));
@@ -462,10 +588,11 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
         {
             await _factory.DestroyAsync(entry.Value).ConfigureAwait(false);
         }
-        catch (Exception)
+        catch (Exception exception)
         {
             // The resource is gone either way; the failure is counted in the statistics.
             Interlocked.Increment(ref _destroyFailures);
+            PoolLog.ResourceDestroyFailed(_logger, Name, exception);
         }
         finally
         {
@@ -515,17 +642,6 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
 
             peak = seen;
         }
-    }
-
-    private async Task WarmUpAsync(CancellationToken cancellationToken)
-    {
-        var creations = new Task[_options.MinSize];
-        for (int i = 0; i < creations.Length; i++)
-        {
-            creations[i] = CreateIdleAsync(cancellationToken);
-        }
-
-        await Task.WhenAll(creations).ConfigureAwait(false);
     }
 
     /// <summary>Creates one resource into the pool (warm-up and refill), when there is room.</summary>

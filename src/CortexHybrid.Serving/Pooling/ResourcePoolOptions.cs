@@ -1,3 +1,5 @@
+using CortexHybrid.Validation;
+
 namespace CortexHybrid.Pooling;
 
 /// <summary>
@@ -69,39 +71,23 @@ public sealed class ResourcePoolOptions
     /// <summary>A copy, so that changing these options after the pool is created changes nothing.</summary>
     internal ResourcePoolOptions Validated()
     {
-        if (MaxSize < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxSize), MaxSize, "MaxSize must be at least 1.");
-        }
-
-        if (MinSize < 0 || MinSize > MaxSize)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MinSize), MinSize, $"MinSize must be from 0 to MaxSize ({MaxSize}).");
-        }
-
-        RequirePositiveOrInfinite(AcquireTimeout, nameof(AcquireTimeout));
-        RequirePositiveOrInfinite(IdleTimeout, nameof(IdleTimeout));
-        RequirePositiveOrInfinite(MaxLifetime, nameof(MaxLifetime));
-        RequirePositiveOrInfinite(HealthCheckInterval, nameof(HealthCheckInterval));
-        if (LeakDetectionThreshold is TimeSpan threshold && threshold <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(LeakDetectionThreshold), threshold, "LeakDetectionThreshold must be positive, or null for none.");
-        }
-
-        if (MaxWaiters < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxWaiters), MaxWaiters, "MaxWaiters must be 0 or more, or null for no limit.");
-        }
-
-        ArgumentException.ThrowIfNullOrWhiteSpace(Name, nameof(Name));
+        Check().ThrowIfAny();
         return (ResourcePoolOptions)MemberwiseClone();
     }
 
-    private static void RequirePositiveOrInfinite(TimeSpan value, string name)
+    /// <summary>Every setting out of range, with what is allowed.</summary>
+    internal SettingRules Check()
     {
-        if (value <= TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive, or Timeout.InfiniteTimeSpan.");
-        }
+        var rules = new SettingRules();
+        rules.AtLeast(MaxSize, 1, nameof(MaxSize));
+        rules.Require(MinSize >= 0 && MinSize <= MaxSize, nameof(MinSize), MinSize, $"MinSize must be from 0 to MaxSize ({MaxSize}).");
+        rules.PositiveOrInfinite(AcquireTimeout, nameof(AcquireTimeout));
+        rules.PositiveOrInfinite(IdleTimeout, nameof(IdleTimeout));
+        rules.PositiveOrInfinite(MaxLifetime, nameof(MaxLifetime));
+        rules.PositiveOrInfinite(HealthCheckInterval, nameof(HealthCheckInterval));
+        rules.Require(LeakDetectionThreshold is not TimeSpan threshold || threshold > TimeSpan.Zero, nameof(LeakDetectionThreshold), LeakDetectionThreshold, "LeakDetectionThreshold must be positive, or null for none.");
+        rules.Require(MaxWaiters is not < 0, nameof(MaxWaiters), MaxWaiters, "MaxWaiters must be 0 or more, or null for no limit.");
+        rules.NotBlank(Name, nameof(Name));
+        return rules;
     }
 }

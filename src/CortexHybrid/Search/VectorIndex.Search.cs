@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using CortexHybrid.Native;
 
 namespace CortexHybrid.Search;
@@ -77,6 +78,7 @@ public sealed partial class VectorIndex
             try
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
+                using Activity? activity = SearchActivities.StartSearch(_store.Count, Dimension, Metric, queryCount, k);
                 return SearchPrepared(prepared, queryCount, k);
             }
             finally

@@ -366,6 +366,8 @@ public sealed class PerformanceMonitorReportTests
         JsonElement pool = root.GetProperty("pool").GetProperty(s.Pool.Name);
         Assert.Equal(3, pool.GetProperty("active").GetInt32());
         Assert.Equal(3, pool.GetProperty("successfulAcquisitions").GetInt64());
+        Assert.Equal(JsonValueKind.Null, pool.GetProperty("lastExhaustedAt").ValueKind); // never exhausted
+        Assert.False(pool.GetProperty("factoryFailing").GetBoolean());
 
         Assert.Equal([SimilarityKernels.Scalar.Description, SimilarityKernels.Managed.Description], root.GetProperty("kernels").EnumerateArray().Select(e => e.GetString()));
     }
@@ -464,6 +466,10 @@ public sealed class PerformanceMonitorReportTests
             {
                 AssertShape(type.GetGenericArguments()[0], element, $"{path}[{i++}]", visited);
             }
+        }
+        else if (Nullable.GetUnderlyingType(type) is not null && value.ValueKind == JsonValueKind.Null)
+        {
+            // A nullable figure that has no value yet ("never") is written as null, not left out.
         }
         else
         {

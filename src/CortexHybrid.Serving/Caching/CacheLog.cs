@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace CortexHybrid.Caching;
+
+/// <summary>
+/// What a <see cref="TieredCache"/> logs (event ids 2001–2099, stable). Only failures and the level
+/// 3 circuit changing state are logged; a call that succeeds logs nothing.
+/// </summary>
+internal static partial class CacheLog
+{
+    [LoggerMessage(EventId = 2001, EventName = "Level3CallFailed", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': a level 3 {Operation} failed or timed out; the call is served without level 3.")]
+    public static partial void Level3CallFailed(ILogger logger, string cacheName, string operation, Exception exception);
+
+    [LoggerMessage(EventId = 2002, EventName = "Level3CircuitOpened", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': level 3 circuit opened; level 3 is skipped for {RetryDelay} at a time until a call to it succeeds.")]
+    public static partial void Level3CircuitOpened(ILogger logger, string cacheName, TimeSpan retryDelay);
+
+    [LoggerMessage(EventId = 2003, EventName = "Level3CircuitClosed", Level = LogLevel.Information,
+        Message = "Cache '{CacheName}': level 3 circuit closed; a call succeeded after {Failures} failed.")]
+    public static partial void Level3CircuitClosed(ILogger logger, string cacheName, long failures);
+}
