@@ -15,12 +15,7 @@ internal static class DemoCommand
     public static Command Create()
     {
         Option<string?> corpus = CorpusLoader.CorpusOption();
-        var requests = new Option<int>("--requests")
-        {
-            Description = "Requests in the workload, 1 to 1,000,000.",
-            DefaultValueFactory = _ => 3000,
-            Validators = { result => { if (result.GetValueOrDefault<int>() is < 1 or > 1_000_000) { result.AddError("--requests takes a number from 1 to 1000000."); } } },
-        };
+        Option<int> requests = CliOptions.WholeNumberOption("--requests", "Requests in the workload, 1 to 1,000,000.", minimum: 1, maximum: 1_000_000, defaultValue: 3000);
         Option<int> concurrency = CliOptions.ConcurrencyOption();
         Option<int[]> dimensions = BenchCommand.DimensionsOption();
         Option<int> rounds = BenchCommand.RoundsOption();

@@ -14,22 +14,11 @@ internal static class LoadCommand
     public static Command Create()
     {
         Option<int> concurrency = CliOptions.ConcurrencyOption();
-        var duration = new Option<TimeSpan>("--duration")
-        {
-            Description = "How long to run: 30s, 2m, 1500ms (or hh:mm:ss). Ctrl-C stops early and still reports.",
-            DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
-            CustomParser = result =>
-            {
-                string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
-                if (TryParseDuration(text, out TimeSpan value) && value > TimeSpan.Zero && value <= TimeSpan.FromHours(24))
-                {
-                    return value;
-                }
-
-                result.AddError($"--duration takes a length such as 30s, 2m or 1500ms (up to 24h), not '{text}'.");
-                return default;
-            },
-        };
+        Option<TimeSpan> duration = CliOptions.DurationOption(
+            "--duration",
+            "How long to run, up to 24h: 30s, 2m, 1500ms (or hh:mm:ss). Ctrl-C stops early and still reports.",
+            maximum: TimeSpan.FromHours(24),
+            defaultValue: TimeSpan.FromSeconds(30));
         var redis = new Option<string?>("--redis") { Description = "Put the cache's level 3 on this Redis server (host:port)." };
         Option<string?> corpus = CorpusLoader.CorpusOption();
         Option<bool> json = CliOptions.JsonOption();
@@ -106,24 +95,6 @@ internal static class LoadCommand
         {
             Console.WriteLine($"  {(target.Met ? "met   " : "MISSED")} {target.Name,-26} {target.Value.ToString("0.###", CultureInfo.InvariantCulture),12} {target.Unit,-11} target {target.Comparison} {target.Threshold.ToString(CultureInfo.InvariantCulture)}");
         }
-    }
-
-    internal static bool TryParseDuration(string text, out TimeSpan value)
-    {
-        text = text.Trim();
-        (string suffix, double scale)[] units = [("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)];
-        foreach ((string suffix, double scale) in units)
-        {
-            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
-                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out double number)
-                && double.IsFinite(number))
-            {
-                value = TimeSpan.FromSeconds(number * scale);
-                return true;
-            }
-        }
-
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value);
     }
 }
 

@@ -178,13 +178,13 @@ public class PipelineCommandTests
     [Theory]
     [InlineData(new[] { "search", "--query-file", "q.fvecs" }, "--corpus")]
     [InlineData(new[] { "search", "--corpus", "c.fvecs" }, "--query-file")]
-    [InlineData(new[] { "search", "--corpus", "c.fvecs", "--query-file", "q.fvecs", "--k", "0" }, "--k takes a number from 1 to 10000")]
-    [InlineData(new[] { "search", "--corpus", "c.fvecs", "--query-file", "q.fvecs", "--k", "10001" }, "--k takes a number from 1 to 10000")]
-    [InlineData(new[] { "load", "--duration", "banana" }, "--duration takes a length such as 30s, 2m or 1500ms (up to 24h), not 'banana'")]
-    [InlineData(new[] { "load", "--duration", "0s" }, "--duration takes a length")]
-    [InlineData(new[] { "load", "--duration", "25h" }, "--duration takes a length")]
-    [InlineData(new[] { "load", "--concurrency", "0" }, "--concurrency takes a number from 1 to 1024")]
-    [InlineData(new[] { "demo", "--requests", "0" }, "--requests takes a number from 1 to 1000000")]
+    [InlineData(new[] { "search", "--corpus", "c.fvecs", "--query-file", "q.fvecs", "--k", "0" }, "--k takes a whole number from 1 to 10000; '0' is not one.")]
+    [InlineData(new[] { "search", "--corpus", "c.fvecs", "--query-file", "q.fvecs", "--k", "10001" }, "--k takes a whole number from 1 to 10000; '10001' is not one.")]
+    [InlineData(new[] { "load", "--duration", "banana" }, "--duration takes a length of time above 0 and up to 24h, such as 30s, 2m, 1500ms or 00:01:30; 'banana' is not one.")]
+    [InlineData(new[] { "load", "--duration", "0s" }, "--duration takes a length of time")]
+    [InlineData(new[] { "load", "--duration", "25h" }, "--duration takes a length of time")]
+    [InlineData(new[] { "load", "--concurrency", "0" }, "--concurrency takes a whole number from 1 to 1024; '0' is not one.")]
+    [InlineData(new[] { "demo", "--requests", "0" }, "--requests takes a whole number from 1 to 1000000; '0' is not one.")]
     public void Bad_command_lines_exit_2(string[] arguments, string message)
     {
         (int exitCode, string output, string error) = CortexCommand.Run(arguments);
