@@ -29,7 +29,7 @@ internal static class DemoCommand
         };
         command.SetAction((result, _) => CommandErrors.RunAsync(result.GetValue(verbose), async () =>
         {
-            // Ctrl-C ends the workload early; the rest (comparison, results, report) still runs.
+            // Ctrl-C or SIGTERM ends the workload early; the rest (comparison, results, report) still runs.
             using ConsoleInterrupt interrupt = ConsoleInterrupt.Listen();
             bool asJson = result.GetValue(json);
             MachineReport info = MachineReport.Gather();
@@ -69,7 +69,7 @@ internal static class DemoCommand
                 }
 
                 Console.WriteLine($"corpus           {description}");
-                Console.WriteLine($"workload         {outcome.Completed:N0} searches by {result.GetValue(concurrency)} clients in {outcome.Elapsed.TotalSeconds:0.0} s ({outcome.RequestsPerSecond:N0}/s; {outcome.CachedMilliseconds.Length:N0} from the cache, {outcome.Failed:N0} failed){(outcome.Interrupted ? ", stopped by Ctrl-C" : string.Empty)}");
+                Console.WriteLine($"workload         {outcome.Completed:N0} searches by {result.GetValue(concurrency)} clients in {outcome.Elapsed.TotalSeconds:0.0} s ({outcome.RequestsPerSecond:N0}/s; {outcome.CachedMilliseconds.Length:N0} from the cache, {outcome.Failed:N0} failed){(outcome.Interrupted ? $", stopped by {interrupt.StoppedBy ?? "a signal"}" : string.Empty)}");
                 Console.WriteLine();
                 BenchCommand.Write(bench);
                 Console.WriteLine();

@@ -16,7 +16,7 @@ internal static class LoadCommand
         Option<int> concurrency = CliOptions.ConcurrencyOption();
         Option<TimeSpan> duration = CliOptions.DurationOption(
             "--duration",
-            "How long to run, up to 24h: 30s, 2m, 1500ms (or hh:mm:ss). Ctrl-C stops early and still reports.",
+            "How long to run, up to 24h: 30s, 2m, 1500ms (or hh:mm:ss). Ctrl-C or SIGTERM stops early and still reports.",
             maximum: TimeSpan.FromHours(24),
             defaultValue: TimeSpan.FromSeconds(30));
         var redis = new Option<string?>("--redis") { Description = "Put the cache's level 3 on this Redis server (host:port)." };
@@ -44,10 +44,10 @@ internal static class LoadCommand
                         Console.Error.WriteLine($"cortex load: {result.GetValue(concurrency)} clients for {result.GetValue(duration)} on {description}{redisNote}; Ctrl-C stops early.");
                     }
 
-                    // A Ctrl-C during start-up stops the run before it starts; the report still follows.
+                    // Ctrl-C or SIGTERM during start-up stops the run before it starts; the report still follows.
                     var run = new LoadRun { Concurrency = result.GetValue(concurrency), Duration = result.GetValue(duration) };
                     LoadResult outcome = await run.RunAsync(memory, interrupt.Token);
-                    Write(memory, outcome, description, asJson);
+                    Write(memory, outcome, description, asJson, interrupt.StoppedBy);
                 }
             }
 
@@ -65,7 +65,7 @@ internal static class LoadCommand
         new("memory (peak working set)", snapshot.ResourceUsage.PeakWorkingSetBytes / (1024.0 * 1024.0), "MB", "<", 512),
     ];
 
-    public static void Write(SemanticMemory memory, LoadResult outcome, string corpus, bool asJson)
+    public static void Write(SemanticMemory memory, LoadResult outcome, string corpus, bool asJson, string? stoppedBy)
     {
         PerformanceSnapshot snapshot = memory.Monitor.GetSnapshot();
         IReadOnlyList<TargetCheck> targets = Targets(outcome, snapshot);
@@ -89,7 +89,7 @@ internal static class LoadCommand
 
         Console.WriteLine(memory.Monitor.GenerateReport());
         Console.WriteLine();
-        Console.WriteLine($"Load run: {outcome.Completed:N0} requests ({outcome.CachedMilliseconds.Length:N0} served from the cache, {outcome.Failed:N0} failed) in {outcome.Elapsed.TotalSeconds:0.0} s{(outcome.Interrupted ? ", stopped by Ctrl-C" : string.Empty)}.");
+        Console.WriteLine($"Load run: {outcome.Completed:N0} requests ({outcome.CachedMilliseconds.Length:N0} served from the cache, {outcome.Failed:N0} failed) in {outcome.Elapsed.TotalSeconds:0.0} s{(outcome.Interrupted ? $", stopped by {stoppedBy ?? "a signal"}" : string.Empty)}.");
         Console.WriteLine("Seed guide targets (client-side timings):");
         foreach (TargetCheck target in targets)
         {
