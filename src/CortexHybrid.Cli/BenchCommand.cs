@@ -38,44 +38,11 @@ internal static class BenchCommand
         return command;
     }
 
-    public static Option<int[]> DimensionsOption() => new("--dimensions")
-    {
-        Description = "Vector lengths to measure, 1 to 65536 (space- or comma-separated).",
-        AllowMultipleArgumentsPerToken = true,
-        DefaultValueFactory = _ => DefaultDimensions,
-        CustomParser = result =>
-        {
-            var values = new List<int>();
-            foreach (string text in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries)))
-            {
-                if (!int.TryParse(text, out int value) || value is < 1 or > 65_536)
-                {
-                    result.AddError($"--dimensions takes one or more lengths from 1 to 65536, not '{text}'.");
-                    return [];
-                }
+    public static Option<int[]> DimensionsOption() => CliOptions.WholeNumbersOption(
+        "--dimensions", "Vector lengths to measure, 1 to 65536 (space- or comma-separated).", minimum: 1, maximum: 65_536, DefaultDimensions);
 
-                values.Add(value);
-            }
-
-            return values.ToArray();
-        },
-    };
-
-    public static Option<int> RoundsOption() => new("--rounds")
-    {
-        Description = "Timed rounds per kernel, 1 to 100; the median is reported.",
-        DefaultValueFactory = _ => 5,
-        CustomParser = result =>
-        {
-            string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
-            if (!int.TryParse(text, out int value) || value is < 1 or > 100)
-            {
-                result.AddError($"--rounds takes a number from 1 to 100, not '{text}'.");
-            }
-
-            return value;
-        },
-    };
+    public static Option<int> RoundsOption() => CliOptions.WholeNumberOption(
+        "--rounds", "Timed rounds per kernel, 1 to 100; the median is reported.", minimum: 1, maximum: 100, defaultValue: 5);
 
     /// <summary>Runs the comparison with a progress bar on standard error (standard output stays clean for --json).</summary>
     public static ComparisonReport Measure(int[] dimensions, int rounds)

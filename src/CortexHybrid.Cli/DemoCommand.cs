@@ -15,12 +15,7 @@ internal static class DemoCommand
     public static Command Create()
     {
         Option<string?> corpus = CorpusLoader.CorpusOption();
-        var requests = new Option<int>("--requests")
-        {
-            Description = "Requests in the workload, 1 to 1,000,000.",
-            DefaultValueFactory = _ => 3000,
-            Validators = { result => { if (result.GetValueOrDefault<int>() is < 1 or > 1_000_000) { result.AddError("--requests takes a number from 1 to 1000000."); } } },
-        };
+        Option<int> requests = CliOptions.WholeNumberOption("--requests", "Requests in the workload, 1 to 1,000,000.", minimum: 1, maximum: 1_000_000, defaultValue: 3000);
         Option<int> concurrency = CliOptions.ConcurrencyOption();
         Option<int[]> dimensions = BenchCommand.DimensionsOption();
         Option<int> rounds = BenchCommand.RoundsOption();
@@ -34,7 +29,7 @@ internal static class DemoCommand
         };
         command.SetAction((result, _) => CommandErrors.RunAsync(result.GetValue(verbose), async () =>
         {
-            // Ctrl-C ends the workload early; the rest (comparison, results, report) still runs.
+            // Ctrl-C or SIGTERM ends the workload early; the rest (comparison, results, report) still runs.
             using ConsoleInterrupt interrupt = ConsoleInterrupt.Listen();
             bool asJson = result.GetValue(json);
             MachineReport info = MachineReport.Gather();
@@ -74,7 +69,7 @@ internal static class DemoCommand
                 }
 
                 Console.WriteLine($"corpus           {description}");
-                Console.WriteLine($"workload         {outcome.Completed:N0} searches by {result.GetValue(concurrency)} clients in {outcome.Elapsed.TotalSeconds:0.0} s ({outcome.RequestsPerSecond:N0}/s; {outcome.CachedMilliseconds.Length:N0} from the cache, {outcome.Failed:N0} failed){(outcome.Interrupted ? ", stopped by Ctrl-C" : string.Empty)}");
+                Console.WriteLine($"workload         {outcome.Completed:N0} searches by {result.GetValue(concurrency)} clients in {outcome.Elapsed.TotalSeconds:0.0} s ({outcome.RequestsPerSecond:N0}/s; {outcome.CachedMilliseconds.Length:N0} from the cache, {outcome.Failed:N0} failed){(outcome.Interrupted ? $", stopped by {interrupt.StoppedBy ?? "a signal"}" : string.Empty)}");
                 Console.WriteLine();
                 BenchCommand.Write(bench);
                 Console.WriteLine();

@@ -14,22 +14,11 @@ internal static class LoadCommand
     public static Command Create()
     {
         Option<int> concurrency = CliOptions.ConcurrencyOption();
-        var duration = new Option<TimeSpan>("--duration")
-        {
-            Description = "How long to run: 30s, 2m, 1500ms (or hh:mm:ss). Ctrl-C stops early and still reports.",
-            DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
-            CustomParser = result =>
-            {
-                string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
-                if (TryParseDuration(text, out TimeSpan value) && value > TimeSpan.Zero && value <= TimeSpan.FromHours(24))
-                {
-                    return value;
-                }
-
-                result.AddError($"--duration takes a length such as 30s, 2m or 1500ms (up to 24h), not '{text}'.");
-                return default;
-            },
-        };
+        Option<TimeSpan> duration = CliOptions.DurationOption(
+            "--duration",
+            "How long to run, up to 24h: 30s, 2m, 1500ms (or hh:mm:ss). Ctrl-C or SIGTERM stops early and still reports.",
+            maximum: TimeSpan.FromHours(24),
+            defaultValue: TimeSpan.FromSeconds(30));
         var redis = new Option<string?>("--redis") { Description = "Put the cache's level 3 on this Redis server (host:port)." };
         Option<string?> corpus = CorpusLoader.CorpusOption();
         Option<bool> json = CliOptions.JsonOption();
@@ -55,10 +44,10 @@ internal static class LoadCommand
                         Console.Error.WriteLine($"cortex load: {result.GetValue(concurrency)} clients for {result.GetValue(duration)} on {description}{redisNote}; Ctrl-C stops early.");
                     }
 
-                    // A Ctrl-C during start-up stops the run before it starts; the report still follows.
+                    // Ctrl-C or SIGTERM during start-up stops the run before it starts; the report still follows.
                     var run = new LoadRun { Concurrency = result.GetValue(concurrency), Duration = result.GetValue(duration) };
                     LoadResult outcome = await run.RunAsync(memory, interrupt.Token);
-                    Write(memory, outcome, description, asJson);
+                    Write(memory, outcome, description, asJson, interrupt.StoppedBy);
                 }
             }
 
@@ -76,7 +65,7 @@ internal static class LoadCommand
         new("memory (peak working set)", snapshot.ResourceUsage.PeakWorkingSetBytes / (1024.0 * 1024.0), "MB", "<", 512),
     ];
 
-    public static void Write(SemanticMemory memory, LoadResult outcome, string corpus, bool asJson)
+    public static void Write(SemanticMemory memory, LoadResult outcome, string corpus, bool asJson, string? stoppedBy)
     {
         PerformanceSnapshot snapshot = memory.Monitor.GetSnapshot();
         IReadOnlyList<TargetCheck> targets = Targets(outcome, snapshot);
@@ -100,30 +89,12 @@ internal static class LoadCommand
 
         Console.WriteLine(memory.Monitor.GenerateReport());
         Console.WriteLine();
-        Console.WriteLine($"Load run: {outcome.Completed:N0} requests ({outcome.CachedMilliseconds.Length:N0} served from the cache, {outcome.Failed:N0} failed) in {outcome.Elapsed.TotalSeconds:0.0} s{(outcome.Interrupted ? ", stopped by Ctrl-C" : string.Empty)}.");
+        Console.WriteLine($"Load run: {outcome.Completed:N0} requests ({outcome.CachedMilliseconds.Length:N0} served from the cache, {outcome.Failed:N0} failed) in {outcome.Elapsed.TotalSeconds:0.0} s{(outcome.Interrupted ? $", stopped by {stoppedBy ?? "a signal"}" : string.Empty)}.");
         Console.WriteLine("Seed guide targets (client-side timings):");
         foreach (TargetCheck target in targets)
         {
             Console.WriteLine($"  {(target.Met ? "met   " : "MISSED")} {target.Name,-26} {target.Value.ToString("0.###", CultureInfo.InvariantCulture),12} {target.Unit,-11} target {target.Comparison} {target.Threshold.ToString(CultureInfo.InvariantCulture)}");
         }
-    }
-
-    internal static bool TryParseDuration(string text, out TimeSpan value)
-    {
-        text = text.Trim();
-        (string suffix, double scale)[] units = [("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)];
-        foreach ((string suffix, double scale) in units)
-        {
-            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
-                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out double number)
-                && double.IsFinite(number))
-            {
-                value = TimeSpan.FromSeconds(number * scale);
-                return true;
-            }
-        }
-
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value);
     }
 }
 

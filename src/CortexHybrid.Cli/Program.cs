@@ -32,7 +32,7 @@ public static class Program
             return ExitCodes.Usage;
         }
 
-        // Commands handle Ctrl-C themselves (ConsoleInterrupt): they stop, clean up and report.
+        // Commands handle Ctrl-C and SIGTERM themselves (ConsoleInterrupt): they stop, clean up and report.
         // Without this, System.CommandLine would end a command that is still cleaning up.
         return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }

@@ -12,12 +12,7 @@ internal static class SearchCommand
         Option<string?> corpus = CorpusLoader.CorpusOption();
         corpus.Required = true;
         var queries = new Option<string>("--query-file") { Description = "The queries: a .fvecs or .npy (float32) file of the corpus's dimension.", Required = true };
-        var k = new Option<int>("--k")
-        {
-            Description = "Hits per query, 1 to 10,000.",
-            DefaultValueFactory = _ => 10,
-            Validators = { result => { if (result.GetValueOrDefault<int>() is < 1 or > 10_000) { result.AddError("--k takes a number from 1 to 10000."); } } },
-        };
+        Option<int> k = CliOptions.WholeNumberOption("--k", "Hits per query, 1 to 10,000.", minimum: 1, maximum: 10_000, defaultValue: 10);
         Option<bool> json = CliOptions.JsonOption();
         Option<bool> verbose = CommandErrors.VerboseOption();
         var command = new Command("search", "Print the k nearest corpus vectors (cosine) of every query in a file.") { corpus, queries, k, json, verbose };

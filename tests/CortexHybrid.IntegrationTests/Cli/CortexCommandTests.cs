@@ -98,10 +98,10 @@ public class CortexCommandTests
     [Theory]
     [InlineData(new[] { "frobnicate" }, "Unrecognized command or argument 'frobnicate'")]
     [InlineData(new string[0], "choose a command")]
-    [InlineData(new[] { "bench", "--dimensions", "0" }, "--dimensions takes one or more lengths from 1 to 65536")]
-    [InlineData(new[] { "bench", "--rounds", "lots" }, "--rounds takes a number from 1 to 100, not 'lots'")]
-    [InlineData(new[] { "bench", "--dimensions", "128,x" }, "not 'x'")]
-    [InlineData(new[] { "bench", "--rounds", "0" }, "--rounds takes a number from 1 to 100")]
+    [InlineData(new[] { "bench", "--dimensions", "0" }, "--dimensions takes one or more whole numbers from 1 to 65536, space- or comma-separated; '0' is not one.")]
+    [InlineData(new[] { "bench", "--rounds", "lots" }, "--rounds takes a whole number from 1 to 100; 'lots' is not one.")]
+    [InlineData(new[] { "bench", "--dimensions", "128,x" }, "'x' is not one.")]
+    [InlineData(new[] { "bench", "--rounds", "0" }, "--rounds takes a whole number from 1 to 100; '0' is not one.")]
     [InlineData(new[] { "info", "--verbose" }, "--verbose")]
     public void Bad_command_lines_exit_2_with_a_message(string[] arguments, string message)
     {
