@@ -49,6 +49,15 @@ internal static class HybridBuiltInCodecs
     /// <exception cref="NotSupportedException">System.Text.Json cannot serialize <typeparamref name="T"/>.</exception>
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "As Microsoft's DefaultJsonSerializerFactory: a trimmed or native AOT app registers an IHybridCacheSerializer<T> or passes options with a source-generated TypeInfoResolver (TieredHybridCacheOptions.JsonSerializerOptions).")]
     [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "As above.")]
-    public static Json<T> CreateJson<T>(JsonSerializerOptions? options) =>
-        new((JsonTypeInfo<T>)(options ?? JsonSerializerOptions.Default).GetTypeInfo(typeof(T)));
+    public static Json<T> CreateJson<T>(JsonSerializerOptions? options)
+    {
+        options ??= JsonSerializerOptions.Default;
+        if (!options.IsReadOnly)
+        {
+            // What JsonSerializer does on first use of such options: the reflection resolver when none is set.
+            options.MakeReadOnly(populateMissingResolver: true);
+        }
+
+        return new((JsonTypeInfo<T>)options.GetTypeInfo(typeof(T)));
+    }
 }

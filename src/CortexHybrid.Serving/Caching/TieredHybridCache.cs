@@ -170,6 +170,12 @@ public sealed class TieredHybridCache : HybridCache
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(factory);
+        if (state is null && typeof(TState) == typeof(Func<CancellationToken, ValueTask<T>>) && ReferenceEquals(factory, HybridCacheWrapper<T>.Instance))
+        {
+            // The stateless overload passes the caller's factory as the state.
+            throw new ArgumentNullException(nameof(factory));
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         HybridCacheEntryFlags flags = options?.Flags ?? _defaultFlags;
         if ((flags & ReadFlags) == 0)
