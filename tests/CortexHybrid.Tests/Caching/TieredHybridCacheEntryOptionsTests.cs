@@ -24,7 +24,8 @@ public sealed class TieredHybridCacheEntryOptionsTests
         Assert.Equal("B", await hybrid.GetOrCreateAsync("b", HybridTestKit.Unreachable<string>));
 
         time.Advance(TimeSpan.FromTicks(1));
-        Assert.Equal("A2", await hybrid.GetOrCreateAsync("a", _ => ValueTask.FromResult("A2")));
+        var cacheOnly = new HybridCacheEntryOptions { Flags = HybridCacheEntryFlags.DisableUnderlyingData };
+        Assert.Null(await hybrid.GetOrCreateAsync("a", HybridTestKit.Unreachable<string>, cacheOnly));
         Assert.Null(await cache.GetAsync("b"));
     }
 
