@@ -40,6 +40,39 @@ internal abstract class HybridCodec<T>(bool immutable)
         return value;
     }
 
+    /// <summary>
+    /// <see cref="Decode"/>, false when the serializer fails (bytes another type or an older shape of
+    /// this one wrote): the caller treats the entry as a miss, as Microsoft's <c>HybridCache</c> does.
+    /// </summary>
+    public bool TryDecode(CacheEntry entry, out T value)
+    {
+        try
+        {
+            value = Decode(entry);
+            return true;
+        }
+        catch (Exception)
+        {
+            value = default!;
+            return false;
+        }
+    }
+
+    /// <summary><see cref="Deserialize"/>, false when the serializer fails (see <see cref="TryDecode"/>).</summary>
+    public bool TryDeserialize(byte[] data, out T value)
+    {
+        try
+        {
+            value = Deserialize(data);
+            return true;
+        }
+        catch (Exception)
+        {
+            value = default!;
+            return false;
+        }
+    }
+
     /// <summary>A decoded value and the codec that decoded it (another adapter, or another type, over the same cache decodes its own).</summary>
     private sealed class Decoded(HybridCodec<T> codec, T value)
     {

@@ -62,7 +62,8 @@ namespace CortexHybrid.Caching;
 /// cache placed in level 3. A null or white-space tag removes nothing.
 /// </para>
 /// <para>
-/// <b>Errors</b>: a key the cache rejects (null, empty, over <see cref="TieredCache.MaxKeyLength"/>
+/// <b>Errors</b>: cached bytes the type's serializer cannot read (another type's, or an older shape
+/// of this one) count as a miss, as in Microsoft's: they are removed and the factory runs. A key the cache rejects (null, empty, over <see cref="TieredCache.MaxKeyLength"/>
 /// characters) throws <see cref="ArgumentException"/> from every keyed call, where Microsoft's would
 /// skip the cache; a factory that throws fails every caller waiting for it and stores nothing. A null
 /// <see cref="string"/> or <see cref="byte"/>[] cannot be cached: creating or setting one throws
@@ -182,7 +183,13 @@ public sealed class TieredHybridCache : HybridCache
         {
             if (_cache.TryGetLevel1Hit(key, out CacheEntry? entry))
             {
-                return new ValueTask<T>(GetCodec<T>().Decode(entry!));
+                if (GetCodec<T>().TryDecode(entry!, out T value))
+                {
+                    return new ValueTask<T>(value);
+                }
+
+                // Bytes this type cannot read: a miss, once they are gone.
+                return GetOrCreateBelowLevel1Async(key, state, factory, flags, options, tags, undecodable: true, cancellationToken);
             }
         }
         else
@@ -190,7 +197,7 @@ public sealed class TieredHybridCache : HybridCache
             _cache.ValidateKeyAndState(key);
         }
 
-        return GetOrCreateBelowLevel1Async(key, state, factory, flags, options, tags, cancellationToken);
+        return GetOrCreateBelowLevel1Async(key, state, factory, flags, options, tags, undecodable: false, cancellationToken);
     }
 
     /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, replacing any value at every level.</summary>
@@ -369,10 +376,15 @@ public sealed class TieredHybridCache : HybridCache
         HybridCacheEntryFlags flags,
         HybridCacheEntryOptions? options,
         IEnumerable<string>? tags,
+        bool undecodable,
         CancellationToken cancellationToken)
     {
         HybridCodec<T> codec = GetCodec<T>();
         CacheEntryOptions? entryOptions = ToEntryOptions(options, tags); // checked before any factory runs
+        if (undecodable)
+        {
+            await _cache.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
+        }
         bool noFactory = (flags & HybridCacheEntryFlags.DisableUnderlyingData) != 0;
         bool noWrite = (flags & WriteFlags) != 0;
         if ((flags & ReadFlags) != 0)
@@ -398,18 +410,42 @@ public sealed class TieredHybridCache : HybridCache
             byte[]? found = await _cache.GetAsync(key, cancellationToken).ConfigureAwait(false);
             if (found is not null)
             {
-                return codec.Deserialize(found);
+                if (codec.TryDeserialize(found, out T value))
+                {
+                    return value;
+                }
+
+                await _cache.RemoveAsync(key, cancellationToken).ConfigureAwait(false); // unreadable: a miss
             }
 
             return noFactory ? default! : await factory(state, cancellationToken).ConfigureAwait(false);
         }
 
         var run = new FactoryRun<TState, T>(state, factory, codec);
-        byte[] value = await _cache.GetOrCreateAsync(key, run.RunAsync, entryOptions, cancellationToken).ConfigureAwait(false);
+        for (int attempt = 1; ; attempt++)
+        {
+            byte[] value = await _cache.GetOrCreateAsync(key, run.RunAsync, entryOptions, cancellationToken).ConfigureAwait(false);
 
-        // The caller whose factory ran gets the factory's own object; the others, and hits below
-        // level 1, a deserialization of their own.
-        return run.Created ? run.Value : codec.Deserialize(value);
+            // The caller whose factory ran gets the factory's own object; the others, and hits below
+            // level 1, a deserialization of their own.
+            if (run.Created)
+            {
+                return run.Value;
+            }
+
+            if (attempt == 2)
+            {
+                return codec.Deserialize(value); // unreadable twice over: the serializer's error
+            }
+
+            if (codec.TryDeserialize(value, out T found))
+            {
+                return found;
+            }
+
+            // Bytes this type cannot read (found below level 1, say): remove them and create afresh.
+            await _cache.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private HybridCodec<T> AddCodec<T>()

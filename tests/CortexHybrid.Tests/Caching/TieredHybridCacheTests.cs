@@ -324,6 +324,37 @@ public sealed class TieredHybridCacheTests
         Assert.Null(await cache.GetAsync("k"));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Bytes_the_type_cannot_read_are_a_miss_and_are_replaced(bool belowLevel1)
+    {
+        using TieredCache cache = HybridTestKit.NewCache(l1: belowLevel1 ? 1 : 100, l2: 10);
+        var hybrid = new TieredHybridCache(cache);
+        await hybrid.SetAsync("p", "not the JSON of a person");
+        if (belowLevel1)
+        {
+            await hybrid.SetAsync("other", "pushes p to level 2");
+        }
+
+        HybridTestKit.Person made = await hybrid.GetOrCreateAsync("p", _ => ValueTask.FromResult(new HybridTestKit.Person("Ada", 36, [])));
+
+        Assert.Equal("Ada", made.Name);
+        Assert.Equal("Ada", (await hybrid.GetOrCreateAsync("p", HybridTestKit.Unreachable<HybridTestKit.Person>)).Name);
+    }
+
+    [Fact]
+    public async Task Unreadable_bytes_with_no_factory_allowed_are_a_miss_and_are_removed()
+    {
+        using TieredCache cache = HybridTestKit.NewCache();
+        var hybrid = new TieredHybridCache(cache);
+        await cache.SetAsync("p", "{ broken"u8.ToArray());
+        var cacheOnly = new HybridCacheEntryOptions { Flags = HybridCacheEntryFlags.DisableUnderlyingData };
+
+        Assert.Null(await hybrid.GetOrCreateAsync("p", HybridTestKit.Unreachable<HybridTestKit.Person>, cacheOnly));
+        Assert.Null(await cache.GetAsync("p"));
+    }
+
     [Fact]
     public async Task A_null_string_is_not_cached()
     {
