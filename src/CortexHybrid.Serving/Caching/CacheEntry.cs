@@ -39,6 +39,13 @@ internal sealed class CacheEntry(string key, byte[]? data, int originalLength, b
     /// </summary>
     public long FreshUntilTickCount = long.MinValue;
 
+    /// <summary>
+    /// For <see cref="TieredHybridCache"/>: an immutable value decoded from <see cref="Data"/>,
+    /// kept on a level 1 entry so that later hits skip deserialization. Set on first decode (two
+    /// readers racing both decode and one result stays: a benign race); null until then.
+    /// </summary>
+    public volatile object? Decoded;
+
     public CacheLevel Level;
 
     /// <summary>Reads since the entry arrived at its level below level 1 (promotion counts them).</summary>
