@@ -148,55 +148,66 @@ public sealed partial class TieredCache
     }
 
     /// <summary>Runs the factory and completes the flight; never throws (the outcome goes to the waiters).</summary>
+    /// <remarks>
+    /// The flight leaves <see cref="_flights"/> before it completes: a caller that arrives after the
+    /// outcome (and after, say, a removal of the value it stored) must start a new flight rather
+    /// than join a finished one and be handed the old value.
+    /// </remarks>
     private async Task RunFlightAsync(Flight flight, string key, Func<CancellationToken, ValueTask<byte[]>> factory, CacheEntryOptions? options)
     {
         // Not inline on the first caller's stack: its cancellation must be able to end its wait
         // even while a synchronous factory runs.
         await Task.Yield();
+        byte[] value;
         try
         {
-            // A run that finished just before this one started may have stored the value already.
-            if (TryGetFromLevel1(key, out byte[]? stored))
-            {
-                flight.Complete(stored!);
-                return;
-            }
-
-            byte[] value;
-            using (Activity? activity = StartFactoryActivity())
-            {
-                try
-                {
-                    value = await factory(flight.Cancellation).ConfigureAwait(false)
-                        ?? throw new InvalidOperationException($"The factory for cache key '{key}' returned null.");
-                    activity?.SetTag("cortex.cache.value.size", value.Length);
-                }
-                catch (Exception exception)
-                {
-                    ServingTelemetry.Fail(activity, exception);
-                    throw;
-                }
-            }
-
-            if (value.Length > _options.MaxEntrySizeBytes)
-            {
-                Interlocked.Increment(ref _rejections);
-            }
-            else if (Volatile.Read(ref _disposed) == 0)
-            {
-                await Store(NewEntry(key, value, options)).ConfigureAwait(false);
-            }
-
-            flight.Complete(value);
+            value = await RunFactoryAsync(flight, key, factory, options).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
-            flight.Fail(exception);
-        }
-        finally
-        {
             _flights.TryRemove(new KeyValuePair<string, Flight>(key, flight));
+            flight.Fail(exception);
+            return;
         }
+
+        _flights.TryRemove(new KeyValuePair<string, Flight>(key, flight));
+        flight.Complete(value);
+    }
+
+    /// <summary>The value for a flight: from level 1 if a run that just finished stored it, else from the factory, stored.</summary>
+    private async Task<byte[]> RunFactoryAsync(Flight flight, string key, Func<CancellationToken, ValueTask<byte[]>> factory, CacheEntryOptions? options)
+    {
+        if (TryGetFromLevel1(key, out byte[]? stored))
+        {
+            return stored!;
+        }
+
+        byte[] value;
+        using (Activity? activity = StartFactoryActivity())
+        {
+            try
+            {
+                value = await factory(flight.Cancellation).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"The factory for cache key '{key}' returned null.");
+                activity?.SetTag("cortex.cache.value.size", value.Length);
+            }
+            catch (Exception exception)
+            {
+                ServingTelemetry.Fail(activity, exception);
+                throw;
+            }
+        }
+
+        if (value.Length > _options.MaxEntrySizeBytes)
+        {
+            Interlocked.Increment(ref _rejections);
+        }
+        else if (Volatile.Read(ref _disposed) == 0)
+        {
+            await Store(NewEntry(key, value, options)).ConfigureAwait(false);
+        }
+
+        return value;
     }
 
     /// <summary>The <c>cortex.cache.factory</c> activity: a miss at every level that runs the factory; null when nobody listens.</summary>
