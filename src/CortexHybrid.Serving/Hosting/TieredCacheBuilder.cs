@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using CortexHybrid.Caching;
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -74,6 +76,49 @@ public sealed class TieredCacheBuilder
     /// <summary>Level 3 in process (a <see cref="MemoryDistributedCache"/> of the cache's own), whatever <see cref="IDistributedCache"/> the app registered.</summary>
     /// <returns>This builder.</returns>
     public TieredCacheBuilder WithInProcessLevel3() => WithLevel3(static _ => null);
+
+    /// <summary>
+    /// Also registers this cache as the app's <see cref="HybridCache"/> (a <see cref="TieredHybridCache"/>
+    /// over it; keyed under <see cref="Name"/> for a named cache), so code written against
+    /// Microsoft's HybridCache keeps its <c>GetOrCreateAsync</c>, <c>SetAsync</c>, <c>RemoveAsync</c>
+    /// and <c>RemoveByTagAsync</c> calls and its registered serializers. Switching from
+    /// <c>services.AddHybridCache()</c> is replacing that line with <c>services.AddTieredCache().AsHybridCache()</c>;
+    /// registered after Microsoft's, this registration is the one resolved.
+    /// </summary>
+    /// <param name="configure">Sets the adapter's default entry options and JSON options; null for the defaults.</param>
+    /// <returns>This builder.</returns>
+    public TieredCacheBuilder AsHybridCache(Action<TieredHybridCacheOptions>? configure = null)
+    {
+        string? name = Name;
+        ServiceResolution.AddSingleton<HybridCache>(Services, name, provider =>
+        {
+            var options = new TieredHybridCacheOptions();
+            configure?.Invoke(options);
+            return new TieredHybridCache(ServiceResolution.Resolve<TieredCache>(provider, name), options, provider);
+        });
+        return this;
+    }
+
+    /// <summary>Registers <typeparamref name="TSerializer"/> as the <see cref="IHybridCacheSerializer{T}"/> of <typeparamref name="T"/> (what Microsoft's <c>AddSerializer</c> does), used by <see cref="AsHybridCache"/>.</summary>
+    /// <typeparam name="T">The value type.</typeparam>
+    /// <typeparam name="TSerializer">The serializer, a singleton.</typeparam>
+    /// <returns>This builder.</returns>
+    public TieredCacheBuilder AddSerializer<T, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TSerializer>()
+        where TSerializer : class, IHybridCacheSerializer<T>
+    {
+        Services.AddSingleton<IHybridCacheSerializer<T>, TSerializer>();
+        return this;
+    }
+
+    /// <summary>Registers <typeparamref name="TFactory"/> as an <see cref="IHybridCacheSerializerFactory"/> (what Microsoft's <c>AddSerializerFactory</c> does), used by <see cref="AsHybridCache"/>; the last registered is asked first.</summary>
+    /// <typeparam name="TFactory">The serializer factory, a singleton.</typeparam>
+    /// <returns>This builder.</returns>
+    public TieredCacheBuilder AddSerializerFactory<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TFactory>()
+        where TFactory : class, IHybridCacheSerializerFactory
+    {
+        Services.AddSingleton<IHybridCacheSerializerFactory, TFactory>();
+        return this;
+    }
 
     internal IDistributedCache? Level3(IServiceProvider services) => _level3(services);
 }
