@@ -212,7 +212,7 @@ public sealed class SemanticMemory : IAsyncDisposable
     /// <param name="query"><see cref="VectorIndex.Dimension"/> finite floats; not modified, and not kept.</param>
     /// <param name="k">How many hits, at least 1 (fewer when the index holds fewer).</param>
     /// <param name="cancellationToken">Cancels this caller's wait; a search other callers share goes on for them.</param>
-    /// <returns>The hits, best first, exactly as <see cref="VectorIndex.Search"/> ranks and scores them, and whether the cache served them.</returns>
+    /// <returns>The hits, best first, exactly as <see cref="VectorIndex.Search(System.ReadOnlySpan{float}, int)"/> ranks and scores them, and whether the cache served them.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="query"/> is null.</exception>
     /// <exception cref="ArgumentException">The query's length is not the index's dimension, or it holds a NaN or an infinity.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1.</exception>

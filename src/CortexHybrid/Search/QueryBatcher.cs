@@ -57,7 +57,7 @@ public sealed class QueryBatcher : IAsyncDisposable
     /// <summary>Queries answered so far (in <see cref="BatchCount"/> batches).</summary>
     public long QueryCount => Interlocked.Read(ref _queries);
 
-    /// <summary>The <paramref name="k"/> nearest stored vectors to <paramref name="query"/>, as <see cref="VectorIndex.Search"/> returns them.</summary>
+    /// <summary>The <paramref name="k"/> nearest stored vectors to <paramref name="query"/>, as <see cref="VectorIndex.Search(ReadOnlySpan{float}, int)"/> returns them.</summary>
     /// <param name="query"><see cref="VectorIndex.Dimension"/> finite floats; copied before this returns.</param>
     /// <param name="k">How many, at least 1.</param>
     /// <param name="cancellationToken">Cancels this caller's wait (and drops its query if its batch has not run).</param>
