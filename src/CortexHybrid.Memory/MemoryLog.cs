@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace CortexHybrid.Memory;
+
+/// <summary>What a <see cref="SemanticMemory"/> logs (event ids 5001–5099, stable). Calls that succeed, and inputs rejected as invalid, log nothing.</summary>
+internal static partial class MemoryLog
+{
+    [LoggerMessage(EventId = 5001, EventName = "MemoryOpened", Level = LogLevel.Information,
+        Message = "Memory opened: {Store}, {Model}, {Count} memories indexed in {Elapsed}.")]
+    public static partial void Opened(ILogger logger, string store, string model, long count, TimeSpan elapsed);
+
+    [LoggerMessage(EventId = 5002, EventName = "MemoryCallFailed", Level = LogLevel.Error,
+        Message = "A memory call failed.")]
+    public static partial void CallFailed(ILogger logger, Exception exception);
+}

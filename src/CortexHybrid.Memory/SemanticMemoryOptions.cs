@@ -1,0 +1,76 @@
+using CortexHybrid.Validation;
+
+namespace CortexHybrid.Memory;
+
+/// <summary>The limits and cache lifetimes of a <see cref="SemanticMemory"/>.</summary>
+/// <remarks>Input over a limit is rejected with an <see cref="ArgumentException"/> whose message says which limit; nothing is stored.</remarks>
+public sealed class SemanticMemoryOptions
+{
+    /// <summary>The longest text remembered or recalled, in UTF-8 bytes; default 32 KiB (32,768), at most 1 MiB.</summary>
+    public int MaxTextBytes { get; set; } = 32 * 1024;
+
+    /// <summary>The most tags one memory carries (or a recall filters by); default 16.</summary>
+    public int MaxTags { get; set; } = 16;
+
+    /// <summary>The longest tag, in characters; default 64.</summary>
+    public int MaxTagLength { get; set; } = 64;
+
+    /// <summary>The most metadata entries of one memory; default 32.</summary>
+    public int MaxMetadataEntries { get; set; } = 32;
+
+    /// <summary>The longest metadata key, in characters; default 64.</summary>
+    public int MaxMetadataKeyLength { get; set; } = 64;
+
+    /// <summary>The longest metadata value, in characters; default 1,024.</summary>
+    public int MaxMetadataValueLength { get; set; } = 1024;
+
+    /// <summary>The most memories one recall returns; default 100.</summary>
+    public int MaxRecall { get; set; } = 100;
+
+    /// <summary>The most memories one listing returns; default 100.</summary>
+    public int MaxList { get; set; } = 100;
+
+    /// <summary>How long a recall's response is kept for the same query (until a remember or forget changes what it could return); default 10 minutes.</summary>
+    public TimeSpan RecallCacheTtl { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a query text's embedding is kept, so a repeated query never runs the model; default 24 hours.</summary>
+    public TimeSpan EmbeddingCacheTtl { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// Whether query texts that differ only in letter case share a cached embedding. Null (the
+    /// default): yes for uncased models (the built-in all-MiniLM-L6-v2 lowercases its input, so
+    /// case cannot change its embedding), no for others.
+    /// </summary>
+    public bool? FoldQueryCase { get; set; }
+
+    /// <summary>Texts embedded and stored per batch by <see cref="SemanticMemory.RememberManyAsync"/>; default 64.</summary>
+    public int IngestBatchSize { get; set; } = 64;
+
+    /// <summary>The model id recorded in the store when the embedding generator's metadata names none.</summary>
+    public string? ModelId { get; set; }
+
+    /// <summary>A copy, so that changing these options after the memory is created changes nothing.</summary>
+    internal SemanticMemoryOptions Validated()
+    {
+        Check().ThrowIfAny();
+        return (SemanticMemoryOptions)MemberwiseClone();
+    }
+
+    /// <summary>Every setting out of range, with what is allowed.</summary>
+    internal SettingRules Check()
+    {
+        var rules = new SettingRules();
+        rules.Between(MaxTextBytes, 1, 1024 * 1024, nameof(MaxTextBytes));
+        rules.Between(MaxTags, 0, 256, nameof(MaxTags));
+        rules.Between(MaxTagLength, 1, 1024, nameof(MaxTagLength));
+        rules.Between(MaxMetadataEntries, 0, 1024, nameof(MaxMetadataEntries));
+        rules.Between(MaxMetadataKeyLength, 1, 1024, nameof(MaxMetadataKeyLength));
+        rules.Between(MaxMetadataValueLength, 1, 64 * 1024, nameof(MaxMetadataValueLength));
+        rules.Between(MaxRecall, 1, 10_000, nameof(MaxRecall));
+        rules.Between(MaxList, 1, 10_000, nameof(MaxList));
+        rules.Positive(RecallCacheTtl, nameof(RecallCacheTtl));
+        rules.Positive(EmbeddingCacheTtl, nameof(EmbeddingCacheTtl));
+        rules.Between(IngestBatchSize, 1, 4096, nameof(IngestBatchSize));
+        return rules;
+    }
+}
