@@ -205,6 +205,70 @@ public sealed class ServiceRegistrationTests
     }
 
     [Fact]
+    public async Task A_factory_that_does_not_answer_holds_the_start_for_AcquireTimeout_at_most()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2025, 4, 1, 0, 0, 0, TimeSpan.Zero));
+        var factory = new FakeResourceFactory { CreateGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        HostApplicationBuilder builder = TestHosts.Builder();
+        builder.Services.AddSingleton<TimeProvider>(time);
+        builder.Services.AddResourcePool<FakeResource>("slow", _ => factory, o => { o.MinSize = 2; o.MaxSize = 4; o.AcquireTimeout = TimeSpan.FromSeconds(10); });
+        using IHost host = builder.Build();
+
+        // The database does not answer: the start waits for the warm-up as long as a caller would wait for a resource, no longer.
+        Task start = host.StartAsync();
+        TimeSpan advanced = TimeSpan.Zero;
+        while (!start.IsCompleted && advanced < TimeSpan.FromMinutes(1))
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            advanced += TimeSpan.FromSeconds(1);
+            await Task.WhenAny(start, Task.Delay(20));
+        }
+
+        Assert.True(start.IsCompleted, "the start still waits for the factory after a minute");
+        await start;
+        Assert.InRange(advanced, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20));
+        ResourcePool<FakeResource> pool = host.Services.GetRequiredKeyedService<ResourcePool<FakeResource>>("slow");
+        Assert.Equal(2, pool.GetStatistics().Creating);
+
+        // It answers: the warm-up started at start fills the pool.
+        factory.CreateGate.SetResult();
+        for (int i = 0; i < 500 && pool.GetStatistics().Idle < 2; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(2, pool.GetStatistics().Idle);
+        Assert.Equal(2, factory.Attempts);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Stopping_the_host_cancels_a_warm_up_still_running()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2025, 4, 1, 0, 0, 0, TimeSpan.Zero));
+        var factory = new FakeResourceFactory { CreateGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        HostApplicationBuilder builder = TestHosts.Builder();
+        builder.Services.AddSingleton<TimeProvider>(time);
+        builder.Services.AddResourcePool<FakeResource>("slow", _ => factory, o => { o.MinSize = 2; o.MaxSize = 4; o.AcquireTimeout = TimeSpan.FromSeconds(1); });
+        using IHost host = builder.Build();
+        Task start = host.StartAsync();
+        for (int i = 0; i < 100 && !start.IsCompleted; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(start, Task.Delay(20));
+        }
+
+        Assert.True(start.IsCompleted, "the start still waits for the factory");
+        await start;
+        ResourcePool<FakeResource> pool = host.Services.GetRequiredKeyedService<ResourcePool<FakeResource>>("slow");
+        Assert.Equal(2, pool.GetStatistics().Creating);
+
+        await host.StopAsync();
+        Assert.Equal(0, pool.GetStatistics().Creating);
+        Assert.Equal(0, factory.Live);
+    }
+
+    [Fact]
     public async Task The_monitor_snapshot_lists_the_registered_caches_pools_and_kernel()
     {
         var factory = new FakeResourceFactory();
