@@ -90,6 +90,7 @@ public sealed class OptionsValidationTests
         { "Cortex:Monitor:WindowSlices", "1", "PerformanceMonitor: Cortex:Monitor:WindowSlices is 1: WindowSlices must be from 2 to 60." },
         { "Cortex:Index:Dimension", "0", "VectorIndex: Cortex:Index:Dimension is 0: Dimension must be from 1 to 1048576." },
         { "Cortex:Index:MaxBatchSize", "300", "VectorIndex: Cortex:Index:MaxBatchSize is 300: MaxBatchSize must be from 1 to 256." },
+        { "Cortex:Index:IndexFile", "/nonexistent/cortex/missing.cxvi", "VectorIndex: Cortex:Index:IndexFile is '/nonexistent/cortex/missing.cxvi': IndexFile must name an existing saved index, or be null for an empty index." },
     };
 
     [Theory]

@@ -269,6 +269,24 @@ public sealed class ServiceRegistrationTests
     }
 
     [Fact]
+    public async Task Disposing_the_host_destroys_the_pools_resources()
+    {
+        var factory = new FakeResourceFactory();
+        HostApplicationBuilder builder = TestHosts.Builder();
+        builder.Services.AddResourcePool<FakeResource>("disposed", _ => factory, o => { o.MinSize = 2; o.MaxSize = 3; });
+        IHost host = await TestHosts.StartAsync(builder);
+        ResourcePool<FakeResource> pool = host.Services.GetRequiredKeyedService<ResourcePool<FakeResource>>("disposed");
+        Assert.Equal(2, factory.Live);
+
+        await host.StopAsync();
+        host.Dispose();
+
+        Assert.Equal(0, factory.Live);
+        Assert.All(factory.Created, r => Assert.True(r.Destroyed));
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await pool.AcquireAsync());
+    }
+
+    [Fact]
     public async Task The_monitor_snapshot_lists_the_registered_caches_pools_and_kernel()
     {
         var factory = new FakeResourceFactory();
@@ -325,6 +343,22 @@ public sealed class ServiceRegistrationTests
         // A query of another length is refused by name.
         ArgumentException wrong = await Assert.ThrowsAsync<ArgumentException>(async () => await batcher.SearchAsync(new float[4], 1));
         Assert.Equal("query", wrong.ParamName);
+    }
+
+    [Fact]
+    public async Task A_kernel_in_the_container_is_the_one_the_index_uses_and_the_monitor_lists()
+    {
+        HostApplicationBuilder builder = TestHosts.Builder();
+        builder.Services.AddSingleton(SimilarityKernels.Scalar);
+        builder.Services.AddVectorIndex(o => o.Dimension = 2);
+        builder.Services.AddPerformanceMonitor();
+        using IHost host = await TestHosts.StartAsync(builder);
+
+        VectorIndex index = host.Services.GetRequiredService<VectorIndex>();
+        Assert.Equal(SimilarityKernels.Scalar.Description, index.KernelDescription);
+        index.Add(7, [3f, 4f]);
+        Assert.Equal(7, Assert.Single(index.Search([3f, 4f], 1)).Id);
+        Assert.Equal(SimilarityKernels.Scalar.Description, Assert.Single(host.Services.GetRequiredService<PerformanceMonitor>().GetSnapshot().Kernels));
     }
 
     [Fact]
