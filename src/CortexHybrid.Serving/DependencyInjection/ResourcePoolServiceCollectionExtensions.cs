@@ -10,7 +10,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers <see cref="ResourcePool{T}"/> instances.</summary>
 /// <remarks>
 /// A registered pool is a singleton created empty (<see cref="ResourcePool{T}.Create"/>) and filled
-/// to <see cref="ResourcePoolOptions.MinSize"/> by a hosted service when the host starts; the
+/// to <see cref="ResourcePoolOptions.MinSize"/> by a hosted service when the host starts (the start
+/// waits for that at most <see cref="ResourcePoolOptions.AcquireTimeout"/>; a factory that fails or
+/// does not answer fails nothing, and the creations still running go on in the background); the
 /// container disposes it, so dispose a hand-built provider with <c>DisposeAsync</c> (hosts do).
 /// Options are validated when the host starts. The clock, logger and meter come from the
 /// container's <see cref="TimeProvider"/>, <see cref="Logging.ILoggerFactory"/> and
@@ -111,7 +113,10 @@ public static class ResourcePoolServiceCollectionExtensions
             ServiceResolution.Time(provider),
             ServiceResolution.Logger<ResourcePool<T>>(provider),
             ServiceResolution.Meters(provider)));
-        services.AddSingleton<IHostedService>(provider => new ResourcePoolWarmup<T>(() => ServiceResolution.Resolve<ResourcePool<T>>(provider, name)));
+        services.AddSingleton<IHostedService>(provider => new ResourcePoolWarmup<T>(
+            () => ServiceResolution.Resolve<ResourcePool<T>>(provider, name),
+            () => provider.GetRequiredService<IOptionsMonitor<ResourcePoolOptions>>().Get(optionsName).AcquireTimeout,
+            ServiceResolution.Time(provider) ?? TimeProvider.System));
         services.AddSingleton(new MonitorAttachment((monitor, provider) => monitor.Attach(ServiceResolution.Resolve<ResourcePool<T>>(provider, name))));
         return new ResourcePoolBuilder<T>(services, name, options, validator);
     }
