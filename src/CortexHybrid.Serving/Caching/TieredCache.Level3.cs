@@ -12,6 +12,9 @@ public sealed partial class TieredCache
 
     private static readonly TimeSpan NeverExpires = TimeSpan.FromDays(36_500);
 
+    /// <summary>The key <see cref="ProbeLevel3Async"/> reads: longer than any key the cache accepts, so it is never a real entry's.</summary>
+    private static readonly string ProbeKey = "cortex:probe:" + new string('-', MaxKeyLength);
+
     private readonly IDistributedCache? _level3;
     private readonly Dictionary<string, CacheEntry> _pendingLevel3 = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CacheEntry> _level3Index = new(StringComparer.Ordinal);
@@ -71,6 +74,19 @@ public sealed partial class TieredCache
         if (Volatile.Read(ref _level3CircuitOpen) == 1 && Interlocked.Exchange(ref _level3CircuitOpen, 0) == 1)
         {
             CacheLog.Level3CircuitClosed(_logger, _options.Name, Volatile.Read(ref _level3Errors) - _level3ErrorsAtOpen);
+        }
+    }
+
+    /// <summary>
+    /// While the circuit is open and a retry is due, one cheap level 3 call (a read of a key nobody
+    /// writes), so that a recovered level 3 closes the circuit without waiting for traffic (the
+    /// health check calls this: an instance taken out of rotation gets none).
+    /// </summary>
+    internal async ValueTask ProbeLevel3Async(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _level3CircuitOpen) == 1 && Level3Available)
+        {
+            await TryLevel3Async("probe", (level3, token) => level3.GetAsync(ProbeKey, token), cancellationToken).ConfigureAwait(false);
         }
     }
 

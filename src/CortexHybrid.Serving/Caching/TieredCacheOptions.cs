@@ -47,7 +47,7 @@ public sealed class TieredCacheOptions
 
     /// <summary>
     /// How long one level 3 call may take before it counts as failed (and the call is served
-    /// without level 3). Positive, or <see cref="Timeout.InfiniteTimeSpan"/>.
+    /// without level 3). Positive and at most 49 days, or <see cref="Timeout.InfiniteTimeSpan"/>.
     /// </summary>
     public TimeSpan Level3Timeout { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -73,7 +73,7 @@ public sealed class TieredCacheOptions
         rules.Require(L1MaxBytes is not < 1, nameof(L1MaxBytes), L1MaxBytes, "L1MaxBytes must be positive, or null for no byte budget.");
         rules.Require(L2MaxBytes is not < 1, nameof(L2MaxBytes), L2MaxBytes, "L2MaxBytes must be positive, or null for no byte budget.");
         rules.Positive(DefaultTtl, nameof(DefaultTtl));
-        rules.PositiveOrInfinite(Level3Timeout, nameof(Level3Timeout));
+        rules.TimerSpan(Level3Timeout, nameof(Level3Timeout));
         rules.NotBlank(Name, nameof(Name));
         return rules;
     }

@@ -56,10 +56,9 @@ public sealed class PerformanceMonitorHealthCheck : IHealthCheck
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        PerformanceSnapshot snapshot = _monitor.GetSnapshot();
+        (PerformanceSnapshot snapshot, bool growth) = _monitor.HealthFigures();
         double score = snapshot.HealthScore;
         double p95 = snapshot.ResponseTimes.Count == 0 ? 0 : snapshot.ResponseTimes.Max(o => o.Window.P95Milliseconds);
-        bool growth = snapshot.ResourceUsage.MemoryGrowthFlagged;
         var data = new Dictionary<string, object>
         {
             ["score"] = score,

@@ -8,7 +8,8 @@ namespace CortexHybrid.HealthChecks;
 /// default) when its factory is failing (<see cref="PoolStatistics.FactoryFailing"/>) and it holds
 /// no idle resource to hand out; Degraded when the factory is failing but resources remain, or the
 /// pool is exhausted (callers waiting now, or an acquire timed out or was rejected within the last
-/// <see cref="ExhaustionWindow"/>, default one minute); else Healthy.
+/// <see cref="ExhaustionWindow"/>, default one minute); else Healthy. While the factory is failing,
+/// each check first tries one creation, so a recovered factory shows without traffic.
 /// </summary>
 /// <typeparam name="T">The pooled resource type.</typeparam>
 /// <remarks>
@@ -41,9 +42,13 @@ public sealed class ResourcePoolHealthCheck<T> : IHealthCheck
     public TimeSpan ExhaustionWindow { get; }
 
     /// <inheritdoc />
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
+
+        // A failing factory is retried once here, so the check reports recovery even when no
+        // traffic reaches the pool (an instance a readiness probe took out of rotation).
+        await _pool.ProbeFactoryAsync(cancellationToken).ConfigureAwait(false);
         PoolStatistics s = _pool.GetStatistics();
         bool recentlyExhausted = s.LastExhaustedAt is DateTimeOffset at && _time.GetUtcNow() - at <= ExhaustionWindow;
         var data = new Dictionary<string, object>
@@ -77,6 +82,6 @@ public sealed class ResourcePoolHealthCheck<T> : IHealthCheck
             result = HealthCheckResult.Healthy(figures, data);
         }
 
-        return Task.FromResult(result);
+        return result;
     }
 }

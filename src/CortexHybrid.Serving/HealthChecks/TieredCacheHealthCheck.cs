@@ -7,7 +7,7 @@ namespace CortexHybrid.HealthChecks;
 /// Reports a <see cref="TieredCache"/>: Degraded (the registration's failure status, Degraded by
 /// default) while level 3's circuit is open (<see cref="CacheStatistics.Level3CircuitOpen"/>: calls
 /// are served from levels 1 and 2 and the factories, never failed, but level 3 is out of reach),
-/// else Healthy.
+/// else Healthy. While the circuit is open and a retry is due, each check first makes one level 3 call.
 /// </summary>
 /// <remarks>
 /// Data: <c>hit_rate</c>, <c>l1_hit_rate</c>, <c>entries_l1</c>, <c>entries_l2</c>,
@@ -27,9 +27,12 @@ public sealed class TieredCacheHealthCheck : IHealthCheck
     }
 
     /// <inheritdoc />
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
+
+        // An open circuit is retried here when due, so recovery shows even without traffic.
+        await _cache.ProbeLevel3Async(cancellationToken).ConfigureAwait(false);
         CacheStatistics s = _cache.GetStatistics();
         var data = new Dictionary<string, object>
         {
@@ -46,6 +49,6 @@ public sealed class TieredCacheHealthCheck : IHealthCheck
         HealthCheckResult result = s.Level3CircuitOpen
             ? new HealthCheckResult(context.Registration.FailureStatus, $"{figures}; level 3 is unreachable (circuit open after {s.Level3Errors} failed calls), calls are served without it", data: data)
             : HealthCheckResult.Healthy(figures, data);
-        return Task.FromResult(result);
+        return result;
     }
 }

@@ -176,6 +176,14 @@ public sealed partial class PerformanceMonitor
     /// </remarks>
     public double GetHealthScore() => BuildSnapshot(readResources: false).HealthScore;
 
+    /// <summary>
+    /// The figures a health check reports, without reading the process (no <c>/proc</c> read, and
+    /// the CPU figure of the next snapshot is left alone): the snapshot with empty resource usage,
+    /// and whether the memory check flagged growth.
+    /// </summary>
+    internal (PerformanceSnapshot Snapshot, bool MemoryGrowthFlagged) HealthFigures() =>
+        (BuildSnapshot(readResources: false), _memory.State.Flagged);
+
     /// <summary>A text report of every figure: latency percentiles, throughput, errors, stages, spans, resources, cache, pool, health.</summary>
     /// <returns>The report.</returns>
     public string GenerateReport() => PerformanceReport.Text(GetSnapshot());
@@ -197,7 +205,8 @@ public sealed partial class PerformanceMonitor
         long reads = snapshot.Cache.Values.Sum(c => c.Requests);
         double hitRate = reads == 0 ? 1 : snapshot.Cache.Values.Sum(c => c.L1Hits + c.L2Hits + c.L3Hits) / (double)reads;
         double cache = hitRate >= 0.8 ? 1 : hitRate >= 0.6 ? 0.75 : hitRate >= 0.4 ? 0.5 : hitRate >= 0.2 ? 0.25 : 0;
-        return (0.3 * latency) + (0.3 * throughput) + (0.3 * errors) + (0.1 * cache);
+        // In tenths, then divided once: 0.3 + 0.3 + 0.3 + 0.1 in doubles is 0.9999999999999999.
+        return ((3 * latency) + (3 * throughput) + (3 * errors) + cache) / 10;
 
         // ratio = how many times better than needed: 1 or more is full, then halving steps.
         static double Band(double ratio) => ratio >= 1 ? 1 : ratio >= 0.5 ? 0.75 : ratio >= 0.25 ? 0.5 : ratio >= 0.125 ? 0.25 : 0;

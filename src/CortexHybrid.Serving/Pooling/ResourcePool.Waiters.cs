@@ -38,12 +38,33 @@ public sealed partial class ResourcePool<T>
         // after it sees this waiter.
         Pump();
 
-        using CancellationTokenRegistration registration = cancellationToken.UnsafeRegister(
-            static (state, token) => ((Waiter)state!).Cancel(token), waiter);
-        using ITimer? timer = timeout == Timeout.InfiniteTimeSpan
-            ? null
-            : _time.CreateTimer(static state => ((Waiter)state!).TimeOut(), waiter, timeout, Timeout.InfiniteTimeSpan);
-        return await waiter.Task.ConfigureAwait(false);
+        CancellationTokenRegistration registration = default;
+        ITimer? timer = null;
+        try
+        {
+            registration = cancellationToken.UnsafeRegister(static (state, token) => ((Waiter)state!).Cancel(token), waiter);
+            timer = timeout == Timeout.InfiniteTimeSpan
+                ? null
+                : _time.CreateTimer(static state => ((Waiter)state!).TimeOut(), waiter, timeout, Timeout.InfiniteTimeSpan);
+        }
+        catch (Exception exception)
+        {
+            // A waiter left in line without its timer or registration would be handed the next
+            // returned resource and never take it: leave the line first.
+            registration.Dispose();
+            if (waiter.TrySetException(exception))
+            {
+                Forget(waiter);
+            }
+
+            throw;
+        }
+
+        using (registration)
+        using (timer)
+        {
+            return await waiter.Task.ConfigureAwait(false);
+        }
     }
 
     /// <summary>

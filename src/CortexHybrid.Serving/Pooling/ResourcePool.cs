@@ -644,6 +644,28 @@ public sealed partial class ResourcePool<T> : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// While the factory is failing, one creation attempt into the pool (when there is room), so
+    /// that a recovered factory clears <see cref="PoolStatistics.FactoryFailing"/> without waiting
+    /// for an acquire (the health check calls this). Failures are counted and logged as usual.
+    /// </summary>
+    internal async Task ProbeFactoryAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _factoryFailing) == 0 || Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await CreateIdleAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Counted in CreationFailures and logged; the pool stays marked failing.
+        }
+    }
+
     /// <summary>Creates one resource into the pool (warm-up and refill), when there is room.</summary>
     private async Task CreateIdleAsync(CancellationToken cancellationToken)
     {

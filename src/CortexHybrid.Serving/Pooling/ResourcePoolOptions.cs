@@ -20,7 +20,7 @@ public sealed class ResourcePoolOptions
 
     /// <summary>
     /// How long <see cref="ResourcePool{T}.AcquireAsync"/> waits for a resource before it throws
-    /// <see cref="PoolExhaustedException"/>. Positive, or <see cref="Timeout.InfiniteTimeSpan"/>.
+    /// <see cref="PoolExhaustedException"/>. Positive and at most 49 days, or <see cref="Timeout.InfiniteTimeSpan"/>.
     /// </summary>
     public TimeSpan AcquireTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -41,7 +41,7 @@ public sealed class ResourcePoolOptions
     /// How often the background maintenance runs: it destroys idle resources past
     /// <see cref="IdleTimeout"/> or <see cref="MaxLifetime"/> and those failing
     /// <see cref="IResourceFactory{T}.ValidateAsync"/>, then refills to <see cref="MinSize"/>.
-    /// Positive, or <see cref="Timeout.InfiniteTimeSpan"/> for no maintenance.
+    /// Positive and at most 49 days, or <see cref="Timeout.InfiniteTimeSpan"/> for no maintenance.
     /// </summary>
     public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -81,11 +81,15 @@ public sealed class ResourcePoolOptions
         var rules = new SettingRules();
         rules.AtLeast(MaxSize, 1, nameof(MaxSize));
         rules.Require(MinSize >= 0 && MinSize <= MaxSize, nameof(MinSize), MinSize, $"MinSize must be from 0 to MaxSize ({MaxSize}).");
-        rules.PositiveOrInfinite(AcquireTimeout, nameof(AcquireTimeout));
+        rules.TimerSpan(AcquireTimeout, nameof(AcquireTimeout));
         rules.PositiveOrInfinite(IdleTimeout, nameof(IdleTimeout));
         rules.PositiveOrInfinite(MaxLifetime, nameof(MaxLifetime));
-        rules.PositiveOrInfinite(HealthCheckInterval, nameof(HealthCheckInterval));
-        rules.Require(LeakDetectionThreshold is not TimeSpan threshold || threshold > TimeSpan.Zero, nameof(LeakDetectionThreshold), LeakDetectionThreshold, "LeakDetectionThreshold must be positive, or null for none.");
+        rules.TimerSpan(HealthCheckInterval, nameof(HealthCheckInterval));
+        rules.Require(
+            LeakDetectionThreshold is not TimeSpan threshold || (threshold > TimeSpan.Zero && threshold <= SettingRules.MaxTimerSpan),
+            nameof(LeakDetectionThreshold),
+            LeakDetectionThreshold,
+            "LeakDetectionThreshold must be positive and at most 49 days (the timer's range), or null for none.");
         rules.Require(MaxWaiters is not < 0, nameof(MaxWaiters), MaxWaiters, "MaxWaiters must be 0 or more, or null for no limit.");
         rules.NotBlank(Name, nameof(Name));
         return rules;

@@ -25,6 +25,19 @@ internal sealed class SettingRules
     public void PositiveOrInfinite(TimeSpan value, string setting) =>
         Require(value > TimeSpan.Zero || value == Timeout.InfiniteTimeSpan, setting, value, $"{setting} must be positive, or Timeout.InfiniteTimeSpan.");
 
+    /// <summary>The longest a timer can wait (<see cref="TimeProvider.CreateTimer"/>: 2^32 - 2 ms, about 49.7 days).</summary>
+    public static readonly TimeSpan MaxTimerSpan = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
+    /// <summary>A span a timer waits for: positive and at most <see cref="MaxTimerSpan"/>, or infinite when <paramref name="infiniteAllowed"/>.</summary>
+    public void TimerSpan(TimeSpan value, string setting, bool infiniteAllowed = true) =>
+        Require(
+            (value > TimeSpan.Zero && value <= MaxTimerSpan) || (infiniteAllowed && value == Timeout.InfiniteTimeSpan),
+            setting,
+            value,
+            infiniteAllowed
+                ? $"{setting} must be positive and at most 49 days (the timer's range), or Timeout.InfiniteTimeSpan."
+                : $"{setting} must be positive and at most 49 days (the timer's range).");
+
     public void NotBlank(string? value, string setting)
     {
         if (string.IsNullOrWhiteSpace(value))

@@ -176,7 +176,7 @@ public sealed class HealthEndpointTests
         Assert.Equal("Unhealthy", unhealthy.EntryStatus(PoolCheck));
         Assert.True(unhealthy.Data(PoolCheck, "factory_failing").GetBoolean());
         Assert.Equal(0, unhealthy.Data(PoolCheck, "idle").GetInt32());
-        Assert.Equal(1, unhealthy.Data(PoolCheck, "creation_failures").GetInt64());
+        Assert.Equal(2, unhealthy.Data(PoolCheck, "creation_failures").GetInt64()); // the acquire's, and the check's own retry
         Assert.Equal("Unhealthy", unhealthy.EntryStatus(MonitorCheck));
         // Latency 0, errors 0, the cache's one read a miss 0: only throughput (no target) scores, 0.3.
         Assert.Equal(0.3, unhealthy.Data(MonitorCheck, "score").GetDouble(), 6);

@@ -85,7 +85,7 @@ public sealed class OptionsValidationTests
     public static TheoryData<string, string, string> BadValues => new()
     {
         { "Cortex:Cache:L1Capacity", "0", "TieredCache: Cortex:Cache:L1Capacity is 0: L1Capacity must be at least 1." },
-        { "Cortex:Cache:Level3Timeout", "-00:00:01", "TieredCache: Cortex:Cache:Level3Timeout is -00:00:01: Level3Timeout must be positive, or Timeout.InfiniteTimeSpan." },
+        { "Cortex:Cache:Level3Timeout", "-00:00:01", "TieredCache: Cortex:Cache:Level3Timeout is -00:00:01: Level3Timeout must be positive and at most 49 days (the timer's range), or Timeout.InfiniteTimeSpan." },
         { "Cortex:Pools:Encoders:MinSize", "20", "ResourcePool<FakeResource> 'encoders': Cortex:Pools:Encoders:MinSize is 20: MinSize must be from 0 to MaxSize (10)." },
         { "Cortex:Monitor:WindowSlices", "1", "PerformanceMonitor: Cortex:Monitor:WindowSlices is 1: WindowSlices must be from 2 to 60." },
         { "Cortex:Index:Dimension", "0", "VectorIndex: Cortex:Index:Dimension is 0: Dimension must be from 1 to 1048576." },
