@@ -12,9 +12,9 @@ namespace CortexHybrid.Memory.Stores;
 /// <para>
 /// The directory holds <c>memory.db</c> (with its <c>-wal</c> and <c>-shm</c> files),
 /// <c>memory.lock</c> and <c>memory.owner</c>. <see cref="OpenAsync"/> creates the directory
-/// owner-only (0700 on Unix) and the database file 0600, and locks the directory for the store's
-/// lifetime: another instance, in this process or another, is refused until
-/// <see cref="DisposeAsync"/> (or the process's death) lets the lock go.
+/// owner-only (0700 on Unix; missing parents get the default mode) and its files 0600, and locks
+/// the directory for the store's lifetime: another instance, in this process or another, is
+/// refused until <see cref="DisposeAsync"/> (or the process's death) lets the lock go.
 /// </para>
 /// <para>
 /// The database runs in WAL mode with <c>synchronous = FULL</c>: a write's task completes after
