@@ -80,8 +80,11 @@ internal static class SqliteMemoryCodec
         }
     }
 
-    /// <summary>The JSON object of <paramref name="metadata"/>, its entries in their enumeration order.</summary>
-    public static string WriteMetadata(IReadOnlyDictionary<string, string> metadata, ArrayBufferWriter<byte> buffer)
+    /// <summary>
+    /// The JSON object of <paramref name="metadata"/>, its entries in their enumeration order,
+    /// written by <paramref name="writer"/> into <paramref name="buffer"/> (both reused by the caller).
+    /// </summary>
+    public static string WriteMetadata(IReadOnlyDictionary<string, string> metadata, Utf8JsonWriter writer, ArrayBufferWriter<byte> buffer)
     {
         if (metadata.Count == 0)
         {
@@ -89,17 +92,15 @@ internal static class SqliteMemoryCodec
         }
 
         buffer.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(buffer))
+        writer.Reset(buffer);
+        writer.WriteStartObject();
+        foreach ((string key, string value) in metadata)
         {
-            writer.WriteStartObject();
-            foreach ((string key, string value) in metadata)
-            {
-                writer.WriteString(key, value);
-            }
-
-            writer.WriteEndObject();
+            writer.WriteString(key, value);
         }
 
+        writer.WriteEndObject();
+        writer.Flush();
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace CortexHybrid.Memory.Stores;
@@ -27,6 +28,7 @@ internal sealed class SqliteWriter : IDisposable
     private readonly byte[] _hash = new byte[SqliteMemoryCodec.HashBytes];
     private readonly byte[] _vector;
     private readonly ArrayBufferWriter<byte> _json = new(256);
+    private readonly Utf8JsonWriter _jsonWriter;
     private readonly List<SqliteCommand> _commands = [];
 
     private SqliteCommand? _insert;
@@ -38,6 +40,7 @@ internal sealed class SqliteWriter : IDisposable
     {
         Connection = connection;
         _vector = new byte[dimensions * sizeof(float)];
+        _jsonWriter = new Utf8JsonWriter(_json);
     }
 
     public SqliteConnection Connection { get; }
@@ -97,7 +100,7 @@ internal sealed class SqliteWriter : IDisposable
             SqliteMemoryCodec.HashText(draft.Text, _hash);
             SqliteMemoryCodec.WriteVector(draft.Vector.Span, _vector);
             row[0].Value = draft.Text;
-            row[2].Value = SqliteMemoryCodec.WriteMetadata(draft.Metadata, _json);
+            row[2].Value = SqliteMemoryCodec.WriteMetadata(draft.Metadata, _jsonWriter, _json);
             row[3].Value = draft.StoredAt.ToUnixTimeMilliseconds();
             if (insert.ExecuteScalar() is long id)
             {
@@ -145,6 +148,7 @@ internal sealed class SqliteWriter : IDisposable
             command.Dispose();
         }
 
+        _jsonWriter.Dispose();
         Connection.Dispose();
     }
 
