@@ -1,19 +1,26 @@
 using System.Text.Json;
 using CortexHybrid.Simd;
+using CortexHybrid.Tests.Memory.Stores;
 
 namespace CortexHybrid.Tests;
 
 /// <summary>
 /// The test assembly run as a program: <c>probe</c> prints, as JSON, what this process chose at
-/// start-up. Tests run it as a child process with a controlled environment.
+/// start-up. Tests run it as a child process with a controlled environment. <c>store-hold</c> and
+/// <c>store-add</c> use a memory store from another process (see <see cref="StoreChildProgram"/>).
 /// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
+        if (args is ["store-hold" or "store-add", ..])
+        {
+            return StoreChildProgram.Run(args);
+        }
+
         if (args is not ["probe"])
         {
-            Console.Error.WriteLine("usage: CortexHybrid.Tests probe");
+            Console.Error.WriteLine("usage: CortexHybrid.Tests probe | store-hold ... | store-add ...");
             return 2;
         }
 
