@@ -5,6 +5,9 @@ namespace CortexHybrid.Cli;
 /// <summary>A failure the user can act on, reported as one line (the message) with no stack trace.</summary>
 internal sealed class CliFailure(string message, Exception? inner = null) : Exception(message, inner);
 
+/// <summary>A command line that parsed but makes no sense (options that contradict each other): one line, exit code 2.</summary>
+internal sealed class UsageException(string message) : Exception(message);
+
 /// <summary>Runs a command's work and turns its failures into one line on standard error and exit code 1.</summary>
 internal static class CommandErrors
 {
@@ -18,6 +21,11 @@ internal static class CommandErrors
         try
         {
             return await work();
+        }
+        catch (UsageException usage)
+        {
+            Console.Error.WriteLine($"cortex: {usage.Message}");
+            return ExitCodes.Usage;
         }
         catch (Exception exception) when (IsExpected(exception))
         {
@@ -47,6 +55,7 @@ internal static class CommandErrors
     }
 
     private static bool IsExpected(Exception exception) => exception is CliFailure
-        or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
-        or NotSupportedException or SocketException or ArgumentException;
+        or IOException or UnauthorizedAccessException
+        or NotSupportedException or SocketException or ArgumentException
+        or Memory.Stores.MemoryStoreModelMismatchException or Microsoft.Extensions.Options.OptionsValidationException;
 }

@@ -12,6 +12,8 @@ public static class Program
     {
         var root = new RootCommand("cortex: CortexHybrid's similarity kernels, vector search and serving pipeline on this machine.")
         {
+            McpCommand.Create(),
+            ServeCommand.Create(),
             InfoCommand.Create(),
             BenchCommand.Create(),
             DemoCommand.Create(),

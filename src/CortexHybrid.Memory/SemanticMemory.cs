@@ -156,9 +156,13 @@ public sealed partial class SemanticMemory : IAsyncDisposable
             timeProvider: _time);
         _ownsMonitor = monitor is null;
         _monitor = monitor ?? new PerformanceMonitor(new PerformanceMonitorOptions { Name = "memory", LatencyTarget = TimeSpan.FromMilliseconds(50) }, _time);
-        if (_ownsMonitor)
+        if (_ownsCache)
         {
             _monitor.Attach(_cache, _cache.Name);
+        }
+
+        if (_ownsMonitor)
+        {
             _monitor.Attach(_kernel);
         }
     }

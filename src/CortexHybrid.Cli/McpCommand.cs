@@ -1,0 +1,31 @@
+using System.CommandLine;
+using CortexHybrid.Cli.Server;
+using Microsoft.Extensions.Hosting;
+
+namespace CortexHybrid.Cli;
+
+/// <summary><c>cortex mcp</c>: the memory as an MCP server over standard input and output, as desktop clients run local servers.</summary>
+internal static class McpCommand
+{
+    public static Command Create()
+    {
+        Option<string?> store = StoreOptions.Store();
+        var logLevel = StoreOptions.LogLevelOption();
+        Option<bool> verbose = CommandErrors.VerboseOption();
+        var command = new Command("mcp", "Serve the semantic memory over MCP on standard input/output (logs on standard error).") { store, logLevel, verbose };
+        command.SetAction((result, _) => CommandErrors.RunAsync(result.GetValue(verbose), async () =>
+        {
+            var settings = new MemoryServerSettings
+            {
+                StoreDirectory = StoreOptions.Directory(result.GetValue(store)),
+                LogLevel = result.GetValue(logLevel),
+            };
+            using IHost host = MemoryServer.BuildStdio(settings);
+
+            // Ends when the client closes standard input, or at SIGINT/SIGTERM.
+            await host.RunAsync();
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using CortexHybrid.Cli.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+
+namespace CortexHybrid.Cli;
+
+/// <summary><c>cortex serve</c>: the memory as an MCP server over Streamable HTTP at <c>/mcp</c>, with <c>/health</c>.</summary>
+internal static class ServeCommand
+{
+    /// <summary>Where the server listens unless told otherwise: loopback only.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:7411";
+
+    /// <summary>The environment variable holding the access token.</summary>
+    public const string TokenVariable = "CORTEX_TOKEN";
+
+    /// <summary>The shortest access token accepted.</summary>
+    public const int MinimumTokenLength = 16;
+
+    public static Command Create()
+    {
+        var urls = new Option<string>("--urls")
+        {
+            Description = $"Where to listen, ';'-separated, default {DefaultUrl}. An address other than loopback needs an access token.",
+            DefaultValueFactory = _ => DefaultUrl,
+        };
+        var token = new Option<string?>("--token")
+        {
+            Description = $"The access token clients send as 'Authorization: Bearer <token>' (at least {MinimumTokenLength} characters); prefer ${TokenVariable}, which other users cannot see in the process list.",
+        };
+        var allowOrigin = new Option<string[]>("--allow-origin")
+        {
+            Description = "A browser origin (scheme://host:port) allowed to call the server besides its own; may be repeated.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        Option<int> maxRequest = CliOptions.WholeNumberOption("--max-request-bytes", "The largest request body accepted; larger ones get 413.", 1024, 64 * 1024 * 1024, 256 * 1024);
+        Option<string?> store = StoreOptions.Store();
+        var logLevel = StoreOptions.LogLevelOption();
+        Option<bool> verbose = CommandErrors.VerboseOption();
+        var command = new Command("serve", "Serve the semantic memory over MCP Streamable HTTP at /mcp, with /health.")
+        {
+            urls, token, allowOrigin, maxRequest, store, logLevel, verbose,
+        };
+        command.SetAction((result, _) => CommandErrors.RunAsync(result.GetValue(verbose), async () =>
+        {
+            string[] listen = [.. result.GetValue(urls)!.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+            if (listen.Length == 0)
+            {
+                throw new UsageException("--urls names no address.");
+            }
+
+            bool loopback = true;
+            foreach (string url in listen)
+            {
+                if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out Uri? uri)
+                    || uri.Scheme is not ("http" or "https"))
+                {
+                    throw new UsageException($"--urls takes http:// or https:// URLs; '{url}' is not one.");
+                }
+
+                loopback &= AccessGuard.IsLoopbackName(uri.Host);
+            }
+
+            string? accessToken = result.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenVariable);
+            if (string.IsNullOrEmpty(accessToken))
+            {
+                accessToken = null;
+            }
+
+            if (accessToken is null && !loopback)
+            {
+                throw new UsageException($"--urls {string.Join(';', listen)} is reachable from other machines: set an access token ({TokenVariable} or --token) or listen on 127.0.0.1.");
+            }
+
+            if (accessToken is { Length: < MinimumTokenLength })
+            {
+                throw new UsageException($"The access token is {accessToken.Length} characters; it must be at least {MinimumTokenLength}.");
+            }
+
+            var settings = new MemoryServerSettings
+            {
+                StoreDirectory = StoreOptions.Directory(result.GetValue(store)),
+                LogLevel = result.GetValue(logLevel),
+            };
+            var http = new HttpServerSettings
+            {
+                Urls = listen,
+                Token = accessToken,
+                AllowedOrigins = [.. (result.GetValue(allowOrigin) ?? []).Select(o => o.TrimEnd('/'))],
+                LoopbackOnly = loopback,
+                MaxRequestBytes = result.GetValue(maxRequest),
+            };
+            await using WebApplication app = MemoryServer.BuildHttp(settings, http);
+            await app.StartAsync();
+            Console.Error.WriteLine($"cortex serve: MCP at {string.Join(", ", app.Urls.Select(u => u.TrimEnd('/') + "/mcp"))}, health at /health{(accessToken is null ? "" : "; requests need the access token")}.");
+            await app.WaitForShutdownAsync();
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,142 @@
+using System.Text.Json;
+using CortexHybrid.Memory;
+using CortexHybrid.Metrics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.Protocol;
+
+namespace CortexHybrid.Cli.Server;
+
+/// <summary>
+/// The semantic-memory MCP server, composed from the libraries: the memory (SQLite store, MiniLM
+/// embeddings, cache, monitor) and its tools, over stdio (<c>cortex mcp</c>) or Streamable HTTP
+/// (<c>cortex serve</c>). Logs go to standard error: on stdio, standard output carries only the protocol.
+/// </summary>
+internal static class MemoryServer
+{
+    /// <summary>The name and version the server reports at initialization.</summary>
+    public static Implementation Info { get; } = new()
+    {
+        Name = "cortex-hybrid",
+        Title = "CortexHybrid semantic memory",
+        Version = typeof(MemoryServer).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+    };
+
+    /// <summary>What the server tells clients about itself at initialization.</summary>
+    public const string Instructions =
+        "A long-term semantic memory. Use remember to store facts, decisions and notes worth keeping (with optional tags), "
+        + "recall to find the memories closest in meaning to a question (exact search, best first, with scores), "
+        + "forget to delete one by id, list_memories for the most recent, and memory_status for counts and performance.";
+
+    /// <summary>The memory and what it runs on, for either transport.</summary>
+    public static void AddMemory(IServiceCollection services, MemoryServerSettings settings)
+    {
+        services.AddPerformanceMonitor(o =>
+        {
+            o.Name = "memory";
+            o.LatencyTarget = TimeSpan.FromMilliseconds(50);
+        });
+        services.AddMiniLmEmbeddings(o => o.ModelDirectory = settings.ModelDirectory);
+        services.AddSemanticMemory().UseSqliteStore(settings.StoreDirectory);
+        if (settings.ShowProgress)
+        {
+            services.AddSingleton<IProgress<MemoryLoadProgress>>(new LoadProgressBar());
+        }
+    }
+
+    /// <summary>Logging to standard error only, at <paramref name="minimum"/> and above.</summary>
+    public static void LogToStandardError(ILoggingBuilder logging, LogLevel minimum)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(minimum);
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", minimum <= LogLevel.Information ? LogLevel.Information : minimum);
+        logging.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    }
+
+    /// <summary>The stdio server: a generic host whose transport is standard input and output.</summary>
+    public static IHost BuildStdio(MemoryServerSettings settings)
+    {
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ApplicationName = "cortex",
+            ContentRootPath = AppContext.BaseDirectory,
+            DisableDefaults = true,
+        });
+        LogToStandardError(builder.Logging, settings.LogLevel);
+        AddMemory(builder.Services, settings);
+        builder.Services
+            .AddMcpServer(o =>
+            {
+                o.ServerInfo = Info;
+                o.ServerInstructions = Instructions;
+            })
+            .WithStdioServerTransport()
+            .WithMemoryTools();
+        return builder.Build();
+    }
+
+    /// <summary>The HTTP server: Kestrel on the given URLs, MCP at <c>/mcp</c>, health at <c>/health</c>, behind the access guard.</summary>
+    public static WebApplication BuildHttp(MemoryServerSettings settings, HttpServerSettings http)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ApplicationName = "cortex",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = http.MaxRequestBytes;
+            kestrel.AddServerHeader = false;
+        });
+        builder.WebHost.UseUrls([.. http.Urls]);
+        builder.Services.AddRoutingCore();
+        LogToStandardError(builder.Logging, settings.LogLevel);
+        AddMemory(builder.Services, settings);
+        builder.Services
+            .AddMcpServer(o =>
+            {
+                o.ServerInfo = Info;
+                o.ServerInstructions = Instructions;
+            })
+            .WithHttpTransport(o => o.Stateless = true)
+            .WithMemoryTools();
+        builder.Services.AddHealthChecks().AddPerformanceMonitorCheck(name: "memory");
+
+        WebApplication app = builder.Build();
+        PerformanceMonitor monitor = app.Services.GetRequiredService<PerformanceMonitor>();
+        app.UseMiddleware<AccessGuard>(new AccessGuardOptions
+        {
+            Token = http.Token,
+            AllowedOrigins = http.AllowedOrigins,
+            LoopbackOnly = http.LoopbackOnly,
+            Refused = monitor.RecordError,
+        });
+        app.UseRouting();
+        app.MapMcp("/mcp");
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+        return app;
+    }
+
+    /// <summary>The health report as JSON: the overall status and each check's status, description and data.</summary>
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(
+                e => e.Key,
+                e => new { status = e.Value.Status.ToString(), description = e.Value.Description, data = e.Value.Data }),
+        };
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body, CliOptions.Json));
+    }
+}
