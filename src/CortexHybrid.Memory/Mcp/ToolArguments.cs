@@ -9,7 +9,7 @@ namespace CortexHybrid.Memory.Mcp;
 /// </summary>
 internal static class ToolArguments
 {
-    /// <summary>Throws <see cref="McpException"/> with one line for the first argument the schema does not allow.</summary>
+    /// <summary>Throws <see cref="ToolArgumentException"/> with one line for the first argument the schema does not allow.</summary>
     public static void Check(string tool, JsonElement schema, IDictionary<string, JsonElement>? arguments)
     {
         if (schema.ValueKind != JsonValueKind.Object || !schema.TryGetProperty("properties", out JsonElement properties))
