@@ -35,7 +35,20 @@ internal sealed class AccessGuard(RequestDelegate next, AccessGuardOptions optio
             return;
         }
 
-        await next(context);
+        try
+        {
+            await next(context);
+        }
+        catch (BadHttpRequestException exception) when (!context.Response.HasStarted)
+        {
+            // Kestrel's body limit (413) or a malformed request, met while the handler read the
+            // body: answered here, counted, and not logged as the server's failure.
+            options.Refused?.Invoke(exception.StatusCode == StatusCodes.Status413PayloadTooLarge ? "too_large" : "protocol");
+            context.Response.StatusCode = exception.StatusCode;
+            await context.Response.WriteAsync(exception.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? $"Payload Too Large: a request body is at most {options.MaxRequestBytes:N0} bytes.\n"
+                : "Bad Request.\n");
+        }
     }
 
     /// <summary>No Origin (a non-browser client), the server's own origin, or one allowed explicitly.</summary>

@@ -12,6 +12,9 @@ internal sealed class AccessGuardOptions
     /// <summary>Whether the server listens on loopback only: then only loopback origins are its own.</summary>
     public bool LoopbackOnly { get; init; }
 
+    /// <summary>The body limit Kestrel enforces, for the 413 message.</summary>
+    public long MaxRequestBytes { get; init; }
+
     /// <summary>Told the category of each refused request (for the monitor's error counts).</summary>
     public Action<string>? Refused { get; init; }
 }

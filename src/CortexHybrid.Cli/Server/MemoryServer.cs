@@ -56,6 +56,10 @@ internal static class MemoryServer
         logging.ClearProviders();
         logging.SetMinimumLevel(minimum);
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        // The SDK logs every tool call that ends in an error result as an error with its stack, a
+        // client's bad argument included; the memory logs its own internal failures (event 5002).
+        logging.AddFilter("ModelContextProtocol.Server.McpServer", LogLevel.Critical);
         logging.AddFilter("Microsoft.Hosting.Lifetime", minimum <= LogLevel.Information ? LogLevel.Information : minimum);
         logging.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
     }
@@ -72,15 +76,28 @@ internal static class MemoryServer
         });
         LogToStandardError(builder.Logging, settings.LogLevel);
         AddMemory(builder.Services, settings);
+
+        // The SDK's stdio transport drops a line it cannot parse without an answer; the guard answers it.
+        PerformanceMonitor? monitor = null;
+        var guard = new JsonRpcLineGuard(Console.OpenStandardInput(), Console.OpenStandardOutput(), category =>
+        {
+            if (monitor is not null)
+            {
+                RecordRefused(monitor, category);
+            }
+        });
+        builder.Services.AddSingleton(guard);
         builder.Services
             .AddMcpServer(o =>
             {
                 o.ServerInfo = Info;
                 o.ServerInstructions = Instructions;
             })
-            .WithStdioServerTransport()
+            .WithStreamServerTransport(guard.Input, guard.Output)
             .WithMemoryTools();
-        return builder.Build();
+        IHost host = builder.Build();
+        monitor = host.Services.GetRequiredService<PerformanceMonitor>();
+        return host;
     }
 
     /// <summary>The HTTP server: Kestrel on the given URLs, MCP at <c>/mcp</c>, health at <c>/health</c>, behind the access guard.</summary>
@@ -118,12 +135,23 @@ internal static class MemoryServer
             Token = http.Token,
             AllowedOrigins = http.AllowedOrigins,
             LoopbackOnly = http.LoopbackOnly,
-            Refused = monitor.RecordError,
+            MaxRequestBytes = http.MaxRequestBytes,
+            Refused = category => RecordRefused(monitor, category),
         });
         app.UseRouting();
         app.MapMcp("/mcp");
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
         return app;
+    }
+
+    /// <summary>
+    /// A request refused before reaching the memory, recorded as a failed request of its own
+    /// operation (<c>refused</c>), so the error rate stays a share of requests.
+    /// </summary>
+    public static void RecordRefused(PerformanceMonitor monitor, string category)
+    {
+        using RequestTimer timer = monitor.StartRequest("refused");
+        timer.Fail(category);
     }
 
     /// <summary>The health report as JSON: the overall status and each check's status, description and data.</summary>

@@ -1,5 +1,6 @@
 using CortexHybrid.Memory;
 using CortexHybrid.Memory.Mcp;
+using CortexHybrid.Metrics;
 using System.Text.Json;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
@@ -41,12 +42,12 @@ public static class MemoryMcpServerBuilderExtensions
                 catch (McpProtocolException)
                 {
                     // An unknown tool: a JSON-RPC error (invalid params), as the protocol has it.
-                    memory.Monitor.RecordError(SemanticMemory.ValidationCategory);
+                    RecordInvalidCall(memory);
                     throw;
                 }
                 catch (ToolArgumentException)
                 {
-                    memory.Monitor.RecordError(SemanticMemory.ValidationCategory);
+                    RecordInvalidCall(memory);
                     throw;
                 }
                 catch (McpException)
@@ -56,7 +57,7 @@ public static class MemoryMcpServerBuilderExtensions
                 catch (JsonException exception)
                 {
                     // The schema check passed but binding did not (a value out of its type's range).
-                    memory.Monitor.RecordError(SemanticMemory.ValidationCategory);
+                    RecordInvalidCall(memory);
                     throw new ToolArgumentException($"The arguments of {context.Params?.Name} do not fit its schema: {FirstSentence(exception.Message)}");
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
@@ -65,6 +66,13 @@ public static class MemoryMcpServerBuilderExtensions
                     throw new McpException($"{context.Params?.Name} failed: an internal error ({exception.GetType().Name}); the server log has the details.");
                 }
             }));
+    }
+
+    /// <summary>A call refused before it reached the memory, as a failed request of its own operation (<c>invalid_call</c>).</summary>
+    private static void RecordInvalidCall(SemanticMemory memory)
+    {
+        using RequestTimer timer = memory.Monitor.StartRequest("invalid_call");
+        timer.Fail(SemanticMemory.ValidationCategory);
     }
 
     private static string FirstSentence(string message)
