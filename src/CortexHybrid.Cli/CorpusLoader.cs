@@ -1,4 +1,4 @@
-using CortexHybrid.Cli.Pipeline;
+using CortexHybrid.Memory.Vectors;
 using CortexHybrid.Search;
 using Spectre.Console;
 

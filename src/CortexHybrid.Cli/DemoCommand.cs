@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using CortexHybrid.Cli.Pipeline;
+using CortexHybrid.Memory.Vectors;
 using CortexHybrid.Search;
 
 namespace CortexHybrid.Cli;
@@ -36,7 +36,7 @@ internal static class DemoCommand
             (VectorIndex index, string description) = CorpusLoader.Load(result.GetValue(corpus), showProgress: !asJson);
             using (index)
             {
-                await using SemanticMemory memory = await SemanticMemory.CreateAsync(index);
+                await using VectorCorpusPipeline memory = await VectorCorpusPipeline.CreateAsync(index);
                 var run = new LoadRun { Concurrency = result.GetValue(concurrency), Requests = result.GetValue(requests) };
                 LoadResult outcome = await run.RunAsync(memory, interrupt.Token);
                 ComparisonReport bench = BenchCommand.Measure(result.GetValue(dimensions)!, result.GetValue(rounds));

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using CortexHybrid.Cli.Pipeline;
+using CortexHybrid.Memory.Vectors;
 using CortexHybrid.Metrics;
 using CortexHybrid.Search;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
@@ -37,7 +37,7 @@ internal static class LoadCommand
                 (VectorIndex index, string description) = CorpusLoader.Load(result.GetValue(corpus), showProgress: !asJson);
                 using (index)
                 {
-                    await using SemanticMemory memory = await SemanticMemory.CreateAsync(index, new SemanticMemoryOptions { Level3 = level3 });
+                    await using VectorCorpusPipeline memory = await VectorCorpusPipeline.CreateAsync(index, new VectorCorpusPipelineOptions { Level3 = level3 });
                     if (!asJson)
                     {
                         string redisNote = level3 is null ? string.Empty : $", level 3 on Redis {RedisLevel3.Describe(result.GetValue(redis)!)}";
@@ -65,7 +65,7 @@ internal static class LoadCommand
         new("memory (peak working set)", snapshot.ResourceUsage.PeakWorkingSetBytes / (1024.0 * 1024.0), "MB", "<", 512),
     ];
 
-    public static void Write(SemanticMemory memory, LoadResult outcome, string corpus, bool asJson, string? stoppedBy)
+    public static void Write(VectorCorpusPipeline memory, LoadResult outcome, string corpus, bool asJson, string? stoppedBy)
     {
         PerformanceSnapshot snapshot = memory.Monitor.GetSnapshot();
         IReadOnlyList<TargetCheck> targets = Targets(outcome, snapshot);

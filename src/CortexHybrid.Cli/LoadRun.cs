@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using CortexHybrid.Cli.Pipeline;
+using CortexHybrid.Memory.Vectors;
 using CortexHybrid.Search;
 
 namespace CortexHybrid.Cli;
@@ -29,7 +29,7 @@ internal sealed class LoadRun
 
     public int K { get; init; } = 10;
 
-    public async Task<LoadResult> RunAsync(SemanticMemory memory, CancellationToken cancellationToken)
+    public async Task<LoadResult> RunAsync(VectorCorpusPipeline memory, CancellationToken cancellationToken)
     {
         EmbeddingMatrix corpusLike = SampleRows(memory.Index, RepeatedQueries + 1000);
         float[] repeated = SyntheticCorpus.Queries(corpusLike, RepeatedQueries, seed: 7);

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using CortexHybrid.Cli.Pipeline;
+using CortexHybrid.Memory.Vectors;
 using CortexHybrid.Metrics;
 using CortexHybrid.Pooling;
 using Microsoft.Data.Sqlite;
@@ -17,7 +17,7 @@ public class PipelineScenarioTests(CorpusFixture fixture) : IClassFixture<Corpus
     [Fact]
     public async Task Twenty_concurrent_acquisitions_all_succeed_with_a_short_average_wait()
     {
-        await using SemanticMemory memory = await SemanticMemory.CreateAsync(fixture.Index);
+        await using VectorCorpusPipeline memory = await VectorCorpusPipeline.CreateAsync(fixture.Index);
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Task<TimeSpan>[] acquisitions = [.. Enumerable.Range(0, 20).Select(i => Task.Run(async () =>
         {
@@ -47,7 +47,7 @@ public class PipelineScenarioTests(CorpusFixture fixture) : IClassFixture<Corpus
     public async Task Cache_hits_are_faster_than_misses()
     {
         const int N = 50;
-        await using SemanticMemory memory = await SemanticMemory.CreateAsync(fixture.Index);
+        await using VectorCorpusPipeline memory = await VectorCorpusPipeline.CreateAsync(fixture.Index);
         float[] queries = SyntheticCorpus.Queries(fixture.Corpus, N + 1, seed: 21);
 
         // One query through both paths first, so neither average carries the JIT.
@@ -86,7 +86,7 @@ public class PipelineScenarioTests(CorpusFixture fixture) : IClassFixture<Corpus
         }
 
         await Task.WhenAll(requests);
-        LatencyDistribution latency = SemanticMemoryTests.Operation(monitor.GetSnapshot().ResponseTimes, "delay").SinceStart;
+        LatencyDistribution latency = VectorCorpusPipelineTests.Operation(monitor.GetSnapshot().ResponseTimes, "delay").SinceStart;
         Assert.Equal(10, latency.Count);
         Assert.True(
             latency.MeanMilliseconds is >= 45 and <= 60,
@@ -103,7 +103,7 @@ public class PipelineScenarioTests(CorpusFixture fixture) : IClassFixture<Corpus
     [Fact]
     public async Task A_hundred_pipeline_requests_are_fast_healthy_and_every_acquisition_succeeds()
     {
-        await using SemanticMemory memory = await SemanticMemory.CreateAsync(fixture.Index);
+        await using VectorCorpusPipeline memory = await VectorCorpusPipeline.CreateAsync(fixture.Index);
         float[] queries = SyntheticCorpus.Queries(fixture.Corpus, 40, seed: 22);
         await Parallel.ForEachAsync(Enumerable.Range(0, 100), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, token) =>
         {
@@ -112,7 +112,7 @@ public class PipelineScenarioTests(CorpusFixture fixture) : IClassFixture<Corpus
         });
 
         PerformanceSnapshot snapshot = memory.Status();
-        LatencyDistribution latency = SemanticMemoryTests.Operation(snapshot.ResponseTimes, "search").Window;
+        LatencyDistribution latency = VectorCorpusPipelineTests.Operation(snapshot.ResponseTimes, "search").Window;
         Assert.Equal(100, latency.Count);
         Assert.True(latency.MeanMilliseconds < 100, $"mean {latency.MeanMilliseconds:0.00} ms");
         Assert.True(latency.P95Milliseconds < 200, $"p95 {latency.P95Milliseconds:0.00} ms");
@@ -130,7 +130,7 @@ public class PipelineScenarioTests(CorpusFixture fixture) : IClassFixture<Corpus
     [Fact]
     public async Task Ten_clients_of_fifty_requests_keep_p99_and_errors_low()
     {
-        await using SemanticMemory memory = await SemanticMemory.CreateAsync(fixture.Index);
+        await using VectorCorpusPipeline memory = await VectorCorpusPipeline.CreateAsync(fixture.Index);
         float[] queries = SyntheticCorpus.Queries(fixture.Corpus, 200, seed: 23);
         long failures = 0, fromCache = 0;
         Task[] clients = [.. Enumerable.Range(0, 10).Select(client => Task.Run(async () =>
@@ -155,7 +155,7 @@ public class PipelineScenarioTests(CorpusFixture fixture) : IClassFixture<Corpus
         await Task.WhenAll(clients);
 
         PerformanceSnapshot snapshot = memory.Status();
-        LatencyDistribution latency = SemanticMemoryTests.Operation(snapshot.ResponseTimes, "search").Window;
+        LatencyDistribution latency = VectorCorpusPipelineTests.Operation(snapshot.ResponseTimes, "search").Window;
         Assert.Equal(500, latency.Count);
         Assert.True(latency.P99Milliseconds < 300, $"p99 {latency.P99Milliseconds:0.00} ms");
         Assert.True(snapshot.Errors.ErrorRate < 0.05, $"error rate {snapshot.Errors.ErrorRate:P1}");

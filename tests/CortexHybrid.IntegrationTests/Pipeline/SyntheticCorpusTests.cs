@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using CortexHybrid.Cli.Pipeline;
+using CortexHybrid.Memory.Vectors;
 using CortexHybrid.Search;
 
 namespace CortexHybrid.IntegrationTests.Pipeline;

@@ -1,4 +1,4 @@
-namespace CortexHybrid.Cli.Pipeline;
+namespace CortexHybrid.Memory.Vectors;
 
 /// <summary>A stored document's metadata: what a search hit carries besides its id and score.</summary>
 /// <param name="Id">The id of the document's vector in the <see cref="CortexHybrid.Search.VectorIndex"/>.</param>

@@ -8,7 +8,7 @@ using CortexHybrid.Search;
 using CortexHybrid.Simd;
 using Microsoft.Data.Sqlite;
 
-namespace CortexHybrid.Cli.Pipeline;
+namespace CortexHybrid.Memory.Vectors;
 
 /// <summary>
 /// The seed design's semantic memory: a <see cref="VectorIndex"/> searched through a
@@ -32,12 +32,12 @@ namespace CortexHybrid.Cli.Pipeline;
 /// </para>
 /// <para>
 /// The memory owns what it creates (pool, cache, batcher, monitor, and the temporary directory
-/// when <see cref="SemanticMemoryOptions.Directory"/> is null), not what it is given: the index
+/// when <see cref="VectorCorpusPipelineOptions.Directory"/> is null), not what it is given: the index
 /// and a level 3 cache outlive it. The document store is a snapshot of the index's ids when the
 /// memory was created.
 /// </para>
 /// </remarks>
-public sealed class SemanticMemory : IAsyncDisposable
+public sealed class VectorCorpusPipeline : IAsyncDisposable
 {
     /// <summary>The name of the SQLite file in the memory's directory.</summary>
     public const string DatabaseFileName = "cortex-documents.db";
@@ -61,7 +61,7 @@ public sealed class SemanticMemory : IAsyncDisposable
     private readonly string? _ownedDirectory;
     private int _disposed;
 
-    private SemanticMemory(
+    private VectorCorpusPipeline(
         VectorIndex index,
         PerformanceMonitor monitor,
         TieredCache cache,
@@ -121,14 +121,14 @@ public sealed class SemanticMemory : IAsyncDisposable
     /// written in one transaction with a prepared insert (100,000 rows in about a second). The ids
     /// come from one search of the whole index, which has no other way to list them.
     /// </remarks>
-    public static async Task<SemanticMemory> CreateAsync(
+    public static async Task<VectorCorpusPipeline> CreateAsync(
         VectorIndex index,
-        SemanticMemoryOptions? options = null,
+        VectorCorpusPipelineOptions? options = null,
         IEnumerable<Document>? documents = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(index);
-        options ??= new SemanticMemoryOptions();
+        options ??= new VectorCorpusPipelineOptions();
         options.Validate();
         cancellationToken.ThrowIfCancellationRequested();
         TimeProvider time = options.TimeProvider ?? TimeProvider.System;
@@ -183,7 +183,7 @@ public sealed class SemanticMemory : IAsyncDisposable
                 monitor.Attach(kernel);
             }
 
-            return new SemanticMemory(index, monitor, cache, pool, batcher, path, owned, time);
+            return new VectorCorpusPipeline(index, monitor, cache, pool, batcher, path, owned, time);
         }
         catch
         {
@@ -216,7 +216,7 @@ public sealed class SemanticMemory : IAsyncDisposable
     /// <exception cref="ArgumentNullException"><paramref name="query"/> is null.</exception>
     /// <exception cref="ArgumentException">The query's length is not the index's dimension, or it holds a NaN or an infinity.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1.</exception>
-    /// <exception cref="PoolExhaustedException">No connection was free within <see cref="SemanticMemoryOptions.PoolAcquireTimeout"/>.</exception>
+    /// <exception cref="PoolExhaustedException">No connection was free within <see cref="VectorCorpusPipelineOptions.PoolAcquireTimeout"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The memory is disposed.</exception>
     public async Task<SearchResponse> SearchAsync(float[] query, int k, CancellationToken cancellationToken = default)
@@ -371,7 +371,7 @@ public sealed class SemanticMemory : IAsyncDisposable
     /// once, and only for the call whose key it was the first to miss; the call then returns
     /// <see cref="Hits"/> rather than decoding the bytes it just made.
     /// </summary>
-    private sealed class Miss(SemanticMemory memory, float[] query, int k)
+    private sealed class Miss(VectorCorpusPipeline memory, float[] query, int k)
     {
         /// <summary>The hits made, once the cache has run this miss; null when it did not.</summary>
         public SearchHit[]? Hits { get; private set; }

@@ -1,13 +1,13 @@
 using CortexHybrid.Metrics;
 using Microsoft.Extensions.Caching.Distributed;
 
-namespace CortexHybrid.Cli.Pipeline;
+namespace CortexHybrid.Memory.Vectors;
 
-/// <summary>Where <see cref="SemanticMemory"/> keeps its documents and how its pool, cache, batcher and monitor are sized.</summary>
-public sealed class SemanticMemoryOptions
+/// <summary>Where <see cref="VectorCorpusPipeline"/> keeps its documents and how its pool, cache, batcher and monitor are sized.</summary>
+public sealed class VectorCorpusPipelineOptions
 {
     /// <summary>
-    /// The directory of the SQLite metadata file (<see cref="SemanticMemory.DatabaseFileName"/>),
+    /// The directory of the SQLite metadata file (<see cref="VectorCorpusPipeline.DatabaseFileName"/>),
     /// created if missing; a file of that name already there is replaced, and is kept after
     /// disposal. Null (the default): a new temporary directory, deleted when the memory is disposed.
     /// </summary>

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace CortexHybrid.Cli.Pipeline;
+namespace CortexHybrid.Memory.Vectors;
 
 /// <summary>The cached form of a response: its hits as compact JSON, without reflection.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

@@ -4,10 +4,10 @@ using System.Text;
 using CortexHybrid.Search;
 using Microsoft.Data.Sqlite;
 
-namespace CortexHybrid.Cli.Pipeline;
+namespace CortexHybrid.Memory.Vectors;
 
 /// <summary>
-/// The SQLite metadata store of <see cref="SemanticMemory"/>: one table
+/// The SQLite metadata store of <see cref="VectorCorpusPipeline"/>: one table
 /// <c>documents(id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL)</c>, built once,
 /// then only read.
 /// </summary>

@@ -1,4 +1,4 @@
-using CortexHybrid.Cli.Pipeline;
+using CortexHybrid.Memory.Vectors;
 using CortexHybrid.Metrics;
 using CortexHybrid.Pooling;
 using CortexHybrid.Search;
@@ -6,15 +6,15 @@ using Microsoft.Data.Sqlite;
 
 namespace CortexHybrid.IntegrationTests.Pipeline;
 
-/// <summary>SemanticMemory end to end on a 5,000 x 64 synthetic corpus: results, documents, cache, monitor, errors, disposal.</summary>
-public class SemanticMemoryTests(CorpusFixture fixture) : IClassFixture<CorpusFixture>
+/// <summary>VectorCorpusPipeline end to end on a 5,000 x 64 synthetic corpus: results, documents, cache, monitor, errors, disposal.</summary>
+public class VectorCorpusPipelineTests(CorpusFixture fixture) : IClassFixture<CorpusFixture>
 {
     private const int Dimension = CorpusFixture.Dimension;
 
     [Fact]
     public async Task Hits_are_the_index_search_with_the_documents_stored_in_sqlite()
     {
-        await using SemanticMemory memory = await SemanticMemory.CreateAsync(fixture.Index);
+        await using VectorCorpusPipeline memory = await VectorCorpusPipeline.CreateAsync(fixture.Index);
         float[] queries = SyntheticCorpus.Queries(fixture.Corpus, 20, seed: 11);
         using var reader = new SqliteConnection($"Data Source={memory.DatabasePath};Mode=ReadOnly;Pooling=False");
         reader.Open();
@@ -42,7 +42,7 @@ public class SemanticMemoryTests(CorpusFixture fixture) : IClassFixture<CorpusFi
     [Fact]
     public async Task The_same_query_again_comes_from_the_cache_and_another_k_does_not()
     {
-        await using SemanticMemory memory = await SemanticMemory.CreateAsync(fixture.Index);
+        await using VectorCorpusPipeline memory = await VectorCorpusPipeline.CreateAsync(fixture.Index);
         float[] query = CorpusFixture.Query(SyntheticCorpus.Queries(fixture.Corpus, 1, seed: 12), 0);
 
         SearchResponse first = await memory.SearchAsync(query, 10);
@@ -56,7 +56,7 @@ public class SemanticMemoryTests(CorpusFixture fixture) : IClassFixture<CorpusFi
         Assert.False(otherK.FromCache);
         Assert.Equal(first.Hits.Take(5), otherK.Hits);
         Assert.True(otherKAgain.FromCache);
-        Assert.NotEqual(SemanticMemory.CacheKey(query, 10), SemanticMemory.CacheKey(query, 5));
+        Assert.NotEqual(VectorCorpusPipeline.CacheKey(query, 10), VectorCorpusPipeline.CacheKey(query, 5));
 
         PerformanceSnapshot snapshot = memory.Status();
         Assert.Equal(4, Operation(snapshot.ResponseTimes, "search").SinceStart.Count);
@@ -75,7 +75,7 @@ public class SemanticMemoryTests(CorpusFixture fixture) : IClassFixture<CorpusFi
     [Fact]
     public async Task Bad_queries_throw_ArgumentException_and_count_as_validation_errors()
     {
-        await using SemanticMemory memory = await SemanticMemory.CreateAsync(fixture.Index);
+        await using VectorCorpusPipeline memory = await VectorCorpusPipeline.CreateAsync(fixture.Index);
         float[] nan = new float[Dimension];
         nan[3] = float.NaN;
 
@@ -96,7 +96,7 @@ public class SemanticMemoryTests(CorpusFixture fixture) : IClassFixture<CorpusFi
     [Fact]
     public async Task A_cancelled_search_throws_and_counts_as_cancelled()
     {
-        await using SemanticMemory memory = await SemanticMemory.CreateAsync(fixture.Index);
+        await using VectorCorpusPipeline memory = await VectorCorpusPipeline.CreateAsync(fixture.Index);
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
@@ -110,9 +110,9 @@ public class SemanticMemoryTests(CorpusFixture fixture) : IClassFixture<CorpusFi
     [Fact]
     public async Task An_exhausted_pool_is_a_timeout()
     {
-        await using SemanticMemory memory = await SemanticMemory.CreateAsync(
+        await using VectorCorpusPipeline memory = await VectorCorpusPipeline.CreateAsync(
             fixture.Index,
-            new SemanticMemoryOptions { PoolMinSize = 1, PoolMaxSize = 1, PoolAcquireTimeout = TimeSpan.FromMilliseconds(100) });
+            new VectorCorpusPipelineOptions { PoolMinSize = 1, PoolMaxSize = 1, PoolAcquireTimeout = TimeSpan.FromMilliseconds(100) });
         await using (PooledResource<SqliteConnection> held = await memory.Pool.AcquireAsync())
         {
             float[] query = CorpusFixture.Query(SyntheticCorpus.Queries(fixture.Corpus, 1, seed: 13), 0);
@@ -129,10 +129,10 @@ public class SemanticMemoryTests(CorpusFixture fixture) : IClassFixture<CorpusFi
     {
         EmbeddingMatrix corpus = SyntheticCorpus.Generate(500, 16, seed: 1);
         using VectorIndex index = SyntheticCorpus.ToIndex(corpus);
-        SemanticMemory memory = await SemanticMemory.CreateAsync(index);
+        VectorCorpusPipeline memory = await VectorCorpusPipeline.CreateAsync(index);
         string directory = Path.GetDirectoryName(memory.DatabasePath)!;
         Assert.True(File.Exists(memory.DatabasePath));
-        Assert.Equal(SemanticMemory.DatabaseFileName, Path.GetFileName(memory.DatabasePath));
+        Assert.Equal(VectorCorpusPipeline.DatabaseFileName, Path.GetFileName(memory.DatabasePath));
         float[] query = corpus.Row(7).ToArray();
         Assert.Equal(7, (await memory.SearchAsync(query, 1)).Hits[0].Id);
 
@@ -149,12 +149,12 @@ public class SemanticMemoryTests(CorpusFixture fixture) : IClassFixture<CorpusFi
     public async Task A_given_directory_keeps_the_database_and_a_rebuild_replaces_it()
     {
         using var directory = new TemporaryDirectory();
-        var options = new SemanticMemoryOptions { Directory = directory.Path };
+        var options = new VectorCorpusPipelineOptions { Directory = directory.Path };
         string path;
-        await using (SemanticMemory memory = await SemanticMemory.CreateAsync(fixture.Index, options))
+        await using (VectorCorpusPipeline memory = await VectorCorpusPipeline.CreateAsync(fixture.Index, options))
         {
             path = memory.DatabasePath;
-            Assert.Equal(Path.Combine(directory.Path, SemanticMemory.DatabaseFileName), path);
+            Assert.Equal(Path.Combine(directory.Path, VectorCorpusPipeline.DatabaseFileName), path);
         }
 
         Assert.True(File.Exists(path));
@@ -162,7 +162,7 @@ public class SemanticMemoryTests(CorpusFixture fixture) : IClassFixture<CorpusFi
         // Built again over another index: the file now holds that index's documents only.
         EmbeddingMatrix small = SyntheticCorpus.Generate(30, Dimension, seed: 2);
         using VectorIndex index = SyntheticCorpus.ToIndex(small);
-        await using (SemanticMemory again = await SemanticMemory.CreateAsync(index, options))
+        await using (VectorCorpusPipeline again = await VectorCorpusPipeline.CreateAsync(index, options))
         {
             Assert.Equal(path, again.DatabasePath);
         }
@@ -186,7 +186,7 @@ public class SemanticMemoryTests(CorpusFixture fixture) : IClassFixture<CorpusFi
             new(999, "extra", "not in the index"),
         ];
 
-        await using (SemanticMemory memory = await SemanticMemory.CreateAsync(index, documents: documents))
+        await using (VectorCorpusPipeline memory = await VectorCorpusPipeline.CreateAsync(index, documents: documents))
         {
             SearchResponse response = await memory.SearchAsync([0.1f, 1, 0, 0], 3);
             Assert.Equal(new long[] { 200, 100, 300 }, response.Hits.Select(h => h.Id));
@@ -198,15 +198,15 @@ public class SemanticMemoryTests(CorpusFixture fixture) : IClassFixture<CorpusFi
             Assert.Equal(3L, Scalar(reader, "SELECT COUNT(*) FROM documents"));
         }
 
-        ArgumentException missing = await Assert.ThrowsAsync<ArgumentException>(() => SemanticMemory.CreateAsync(index, documents: documents.Take(2)));
+        ArgumentException missing = await Assert.ThrowsAsync<ArgumentException>(() => VectorCorpusPipeline.CreateAsync(index, documents: documents.Take(2)));
         Assert.Contains("id 200", missing.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<ArgumentException>(() => SemanticMemory.CreateAsync(index, documents: [.. documents, new Document(100, "again", "twice")]));
+        await Assert.ThrowsAsync<ArgumentException>(() => VectorCorpusPipeline.CreateAsync(index, documents: [.. documents, new Document(100, "again", "twice")]));
     }
 
     [Fact]
     public async Task Concurrent_searches_each_get_their_own_results()
     {
-        await using SemanticMemory memory = await SemanticMemory.CreateAsync(fixture.Index, new SemanticMemoryOptions { PoolMinSize = 0, PoolMaxSize = 4 });
+        await using VectorCorpusPipeline memory = await VectorCorpusPipeline.CreateAsync(fixture.Index, new VectorCorpusPipelineOptions { PoolMinSize = 0, PoolMaxSize = 4 });
         float[] queries = SyntheticCorpus.Queries(fixture.Corpus, 40, seed: 14);
         var tasks = new List<Task<(int Query, int K, SearchResponse Response)>>();
         for (int round = 0; round < 3; round++)
@@ -238,7 +238,7 @@ public class SemanticMemoryTests(CorpusFixture fixture) : IClassFixture<CorpusFi
         EmbeddingMatrix corpus = SyntheticCorpus.Generate(100_000, 384);
         using VectorIndex index = SyntheticCorpus.ToIndex(corpus);
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        await using SemanticMemory memory = await SemanticMemory.CreateAsync(index);
+        await using VectorCorpusPipeline memory = await VectorCorpusPipeline.CreateAsync(index);
         stopwatch.Stop();
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), $"took {stopwatch.Elapsed}");   // about 0.5 s here
 
@@ -254,10 +254,10 @@ public class SemanticMemoryTests(CorpusFixture fixture) : IClassFixture<CorpusFi
     [Fact]
     public async Task Bad_options_are_rejected_before_anything_is_built()
     {
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => SemanticMemory.CreateAsync(fixture.Index, new SemanticMemoryOptions { PoolMinSize = 5, PoolMaxSize = 4 }));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => SemanticMemory.CreateAsync(fixture.Index, new SemanticMemoryOptions { CacheTtl = TimeSpan.Zero }));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => SemanticMemory.CreateAsync(fixture.Index, new SemanticMemoryOptions { MaxBatchSize = 0 }));
-        await Assert.ThrowsAsync<ArgumentNullException>(() => SemanticMemory.CreateAsync(null!));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => VectorCorpusPipeline.CreateAsync(fixture.Index, new VectorCorpusPipelineOptions { PoolMinSize = 5, PoolMaxSize = 4 }));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => VectorCorpusPipeline.CreateAsync(fixture.Index, new VectorCorpusPipelineOptions { CacheTtl = TimeSpan.Zero }));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => VectorCorpusPipeline.CreateAsync(fixture.Index, new VectorCorpusPipelineOptions { MaxBatchSize = 0 }));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => VectorCorpusPipeline.CreateAsync(null!));
     }
 
     internal static OperationLatency Operation(IReadOnlyList<OperationLatency> latencies, string name) =>

@@ -1,7 +1,7 @@
 using CortexHybrid.Pooling;
 using Microsoft.Data.Sqlite;
 
-namespace CortexHybrid.Cli.Pipeline;
+namespace CortexHybrid.Memory.Vectors;
 
 /// <summary>Opens read-only connections to the metadata file for the <see cref="ResourcePool{T}"/>; the health check runs <c>SELECT 1</c>.</summary>
 /// <remarks>

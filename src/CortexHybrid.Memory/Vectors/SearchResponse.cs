@@ -1,6 +1,6 @@
-namespace CortexHybrid.Cli.Pipeline;
+namespace CortexHybrid.Memory.Vectors;
 
-/// <summary>What <see cref="SemanticMemory.SearchAsync"/> returns.</summary>
+/// <summary>What <see cref="VectorCorpusPipeline.SearchAsync"/> returns.</summary>
 /// <param name="Hits">The hits, best first.</param>
 /// <param name="FromCache">
 /// True when the <see cref="CortexHybrid.Caching.TieredCache"/> served the response (from any

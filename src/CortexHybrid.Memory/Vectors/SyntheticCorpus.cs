@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using CortexHybrid.Search;
 using CortexHybrid.Simd;
 
-namespace CortexHybrid.Cli.Pipeline;
+namespace CortexHybrid.Memory.Vectors;
 
 /// <summary>
 /// A seeded synthetic corpus with clustered structure, standing in for real embeddings: unit
