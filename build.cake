@@ -25,6 +25,7 @@ var artifacts = root.Combine("artifacts");
 var solution = root.CombineWithFilePath("CortexHybrid.sln");
 var library = root.CombineWithFilePath("src/CortexHybrid/CortexHybrid.csproj");
 var serving = root.CombineWithFilePath("src/CortexHybrid.Serving/CortexHybrid.Serving.csproj");
+var memory = root.CombineWithFilePath("src/CortexHybrid.Memory/CortexHybrid.Memory.csproj");
 var cli = root.CombineWithFilePath("src/CortexHybrid.Cli/CortexHybrid.Cli.csproj");
 var benchmarks = root.CombineWithFilePath("benchmarks/CortexHybrid.Benchmarks/CortexHybrid.Benchmarks.csproj");
 
@@ -102,7 +103,7 @@ Task("Test")
     Run("dotnet", $"test \"{solution}\" --configuration {configuration} --no-build --nologo");
 });
 
-// artifacts/CortexHybrid.<version>.nupkg, CortexHybrid.Serving.<version>.nupkg and the cortex tool
+// artifacts/CortexHybrid.<version>.nupkg, CortexHybrid.Serving, CortexHybrid.Memory and the cortex tool
 // package, each with its .snupkg. Packages are release artifacts: their PDBs map source paths to /_/
 // (ContinuousIntegrationBuild), whoever packs them and wherever the clone is.
 Task("Pack")
@@ -110,7 +111,7 @@ Task("Pack")
     .Does(() =>
 {
     EnsureDirectoryExists(artifacts);
-    foreach (var project in new[] { library, serving, cli })
+    foreach (var project in new[] { library, serving, memory, cli })
     {
         Run("dotnet", $"pack \"{project}\" {msbuildProperties} -p:ContinuousIntegrationBuild=true --output \"{artifacts}\" --nologo");
     }

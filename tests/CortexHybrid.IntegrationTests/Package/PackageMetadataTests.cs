@@ -10,7 +10,7 @@ namespace CortexHybrid.IntegrationTests.Package;
 [Collection(PackedPackagesCollection.Name)]
 public sealed partial class PackageMetadataTests(PackedPackages packages)
 {
-    public static TheoryData<string> AllPackages => [PackedPackages.Kernels, PackedPackages.Serving, PackedPackages.Tool];
+    public static TheoryData<string> AllPackages => [PackedPackages.Kernels, PackedPackages.Serving, PackedPackages.Memory, PackedPackages.Tool];
 
     [Fact]
     public void The_kernel_package_depends_on_nothing_from_Microsoft_Extensions()

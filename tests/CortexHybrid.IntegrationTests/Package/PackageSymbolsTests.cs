@@ -11,7 +11,7 @@ namespace CortexHybrid.IntegrationTests.Package;
 [Collection(PackedPackagesCollection.Name)]
 public sealed class PackageSymbolsTests(PackedPackages packages)
 {
-    public static TheoryData<string> Libraries => [PackedPackages.Kernels, PackedPackages.Serving];
+    public static TheoryData<string> Libraries => [PackedPackages.Kernels, PackedPackages.Serving, PackedPackages.Memory];
 
     [Theory]
     [MemberData(nameof(Libraries))]

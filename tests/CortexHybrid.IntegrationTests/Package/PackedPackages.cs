@@ -1,7 +1,7 @@
 namespace CortexHybrid.IntegrationTests.Package;
 
 /// <summary>
-/// The three packages packed once for every package test: into a folder feed as build.cake's Pack
+/// The four packages packed once for every package test: into a folder feed as build.cake's Pack
 /// target makes them, and, when a test asks, again as a clone with a git remote would.
 /// </summary>
 /// <remarks>
@@ -14,6 +14,7 @@ public sealed class PackedPackages : IDisposable
 {
     public const string Kernels = "CortexHybrid";
     public const string Serving = "CortexHybrid.Serving";
+    public const string Memory = "CortexHybrid.Memory";
     public const string Tool = "CortexHybrid.Cli";
 
     /// <summary>The remote the "with a remote" packs pretend the clone has.</summary>
@@ -35,8 +36,9 @@ public sealed class PackedPackages : IDisposable
         Feed = Directory.CreateDirectory(Path.Combine(_root.Path, "feed")).FullName;
         Pack(Kernels, Feed, ["-p:ContinuousIntegrationBuild=true"]);
         Pack(Serving, Feed, ["-p:ContinuousIntegrationBuild=true"]);
+        Pack(Memory, Feed, ["-p:ContinuousIntegrationBuild=true"]);
         Pack(Tool, Feed, ["--no-build"]);
-        foreach (string id in (string[])[Kernels, Serving, Tool])
+        foreach (string id in (string[])[Kernels, Serving, Memory, Tool])
         {
             _feed[id] = new PackedPackage(Feed, id);
         }
@@ -89,6 +91,7 @@ public sealed class PackedPackages : IDisposable
     {
         Kernels => Path.Combine(RepositoryPaths.Root, "src", "CortexHybrid", "CortexHybrid.csproj"),
         Serving => Path.Combine(RepositoryPaths.Root, "src", "CortexHybrid.Serving", "CortexHybrid.Serving.csproj"),
+        Memory => Path.Combine(RepositoryPaths.Root, "src", "CortexHybrid.Memory", "CortexHybrid.Memory.csproj"),
         Tool => Path.Combine(RepositoryPaths.Root, "src", "CortexHybrid.Cli", "CortexHybrid.Cli.csproj"),
         _ => throw new ArgumentOutOfRangeException(nameof(id), id, "not a package of this repository"),
     };
