@@ -1,9 +1,10 @@
 // CortexHybrid build. Run through ./build.sh, which restores Cake and passes arguments on:
-//   ./build.sh --target=Demo            the product's main job: info + the kernel comparison
+//   ./build.sh --target=Serve           the memory server on http://127.0.0.1:7411/mcp
+//   ./build.sh --target=Demo            the product's main job: the SDK's API docs remembered, then asked
 //   ./build.sh --target=Test            every test (Rust and .NET)
 //   ./build.sh                          Default: Test, then Pack
 //
-// Targets: Clean, Native, Build, Test, Pack, Bench, Demo, Default.
+// Targets: Clean, Native, Build, Test, Pack, Bench, Serve, Demo, Default.
 // Arguments:
 //   --configuration=Release             (default Release)
 //   --rids=linux-x64[,win-x64,...]      native runtimes to build and pack; each must be listed,
@@ -148,6 +149,15 @@ Task("Bench")
     var summaryFile = output.CombineWithFilePath("summary.md");
     System.IO.File.WriteAllText(summaryFile.FullPath, summary.ToString());
     Information($"Summary: {summaryFile}");
+});
+
+// The memory server over Streamable HTTP on loopback (Ctrl-C stops it): point an MCP client at
+// http://127.0.0.1:7411/mcp. Desktop clients that start servers themselves run `cortex mcp` instead.
+Task("Serve")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    Run("dotnet", $"run --project \"{cli}\" --configuration {configuration} --no-build -- serve");
 });
 
 // The product's main job.
