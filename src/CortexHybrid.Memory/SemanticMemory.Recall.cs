@@ -12,12 +12,12 @@ public sealed partial class SemanticMemory
     /// <summary>
     /// The memories closest in meaning to <paramref name="query"/>, best first: the exact top
     /// <paramref name="k"/> by cosine similarity among all memories, or among those carrying every
-    /// one of <paramref name="tags"/>, without those scoring under <paramref name="minimumScore"/>.
+    /// one of <paramref name="tags"/>, without those scoring under <paramref name="minScore"/>.
     /// </summary>
     /// <param name="query">What to recall: not empty, at most <see cref="SemanticMemoryOptions.MaxTextBytes"/> of UTF-8.</param>
     /// <param name="k">How many memories at most, 1 to <see cref="SemanticMemoryOptions.MaxRecall"/>; default 5.</param>
     /// <param name="tags">Only memories carrying all of these tags; null or empty for all.</param>
-    /// <param name="minimumScore">Only memories scoring at least this, -1 to 1; null for no minimum.</param>
+    /// <param name="minScore">Only memories scoring at least this, -1 to 1; null for no minimum.</param>
     /// <param name="cancellationToken">Stops this caller's wait.</param>
     /// <returns>The hits, best first (ties by the smaller id).</returns>
     /// <exception cref="InvalidMemoryInputException">The query, k, a tag or the minimum score is out of range.</exception>
@@ -33,7 +33,7 @@ public sealed partial class SemanticMemory
         string query,
         int k = 5,
         IReadOnlyList<string>? tags = null,
-        float? minimumScore = null,
+        float? minScore = null,
         CancellationToken cancellationToken = default)
     {
         VectorIndex index = OpenIndex();
@@ -44,7 +44,7 @@ public sealed partial class SemanticMemory
             string text = _rules.Text(query, "query");
             int count = _rules.Count(k, _options.MaxRecall, "k");
             IReadOnlyList<string> filter = _rules.Tags(tags, "tags");
-            float? minimum = _rules.MinimumScore(minimumScore, "minimumScore");
+            float? minimum = _rules.MinimumScore(minScore, "minScore");
             string normalized = QueryKeys.Normalize(text, _foldCase);
             string key = QueryKeys.Response(normalized, count, filter, minimum, Volatile.Read(ref _generation));
 

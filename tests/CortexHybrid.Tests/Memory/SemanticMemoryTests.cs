@@ -101,7 +101,7 @@ public sealed class SemanticMemoryTests : IAsyncLifetime
         Assert.Equal([a], both.Where(h => h.Score > 0).Select(h => h.Id));
         Assert.All(both, h => Assert.Superset(new HashSet<string> { "x", "y" }, h.Tags.ToHashSet()));
 
-        IReadOnlyList<RecallHit> strong = await _memory.RecallAsync("alpha beta", k: 10, minimumScore: 0.99f);
+        IReadOnlyList<RecallHit> strong = await _memory.RecallAsync("alpha beta", k: 10, minScore: 0.99f);
         Assert.Equal([b], strong.Select(h => h.Id));
         Assert.Empty(await _memory.RecallAsync("alpha beta", tags: ["nobody-has-this"]));
     }
@@ -231,7 +231,7 @@ public sealed class SemanticMemoryTests : IAsyncLifetime
 
         Assert.Equal("k is 0; it must be from 1 to 100.", (await Assert.ThrowsAsync<InvalidMemoryInputException>(() => _memory.RecallAsync("q", k: 0))).Message);
         Assert.Equal("k is 101; it must be from 1 to 100.", (await Assert.ThrowsAsync<InvalidMemoryInputException>(() => _memory.RecallAsync("q", k: 101))).Message);
-        Assert.StartsWith("minimumScore is NaN", (await Assert.ThrowsAsync<InvalidMemoryInputException>(() => _memory.RecallAsync("q", minimumScore: float.NaN))).Message, StringComparison.Ordinal);
+        Assert.StartsWith("minScore is NaN", (await Assert.ThrowsAsync<InvalidMemoryInputException>(() => _memory.RecallAsync("q", minScore: float.NaN))).Message, StringComparison.Ordinal);
         Assert.Equal("tags[1] is empty: a tag is 1 to 64 characters.", (await Assert.ThrowsAsync<InvalidMemoryInputException>(() => _memory.RememberAsync("t", ["ok", " "]))).Message);
         Assert.Equal("tags has 17 tags; the limit is 16.", (await Assert.ThrowsAsync<InvalidMemoryInputException>(() => _memory.RememberAsync("t", [.. Enumerable.Range(0, 17).Select(i => $"t{i}")]))).Message);
         Assert.Equal(
