@@ -70,6 +70,34 @@ void EnsureRedisServer()
     Run("apt-get", "install -y -qq --no-install-recommends redis-server");
 }
 
+// The TypeScript MCP client tests (tests/mcp-client, the official SDK) run under Node.js 20 or later;
+// npm ci installs exactly what the committed lockfile names. Node and npm are not installed here.
+var mcpClient = root.Combine("tests/mcp-client");
+
+string OnPath(string name) =>
+    (EnvironmentVariable("PATH") ?? "").Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+        .Select(directory => System.IO.Path.Combine(directory, name))
+        .FirstOrDefault(System.IO.File.Exists);
+
+void EnsureMcpClient()
+{
+    string node = OnPath("node");
+    string npm = OnPath("npm");
+    if (node is null || npm is null)
+    {
+        throw new CakeException($"The MCP client tests need Node.js 20 or later with npm ({(node is null ? "node" : "npm")} is not on PATH): install them, e.g. from https://nodejs.org or your distribution's nodejs and npm packages.");
+    }
+
+    StartProcess(node, new ProcessSettings { Arguments = "--version", RedirectStandardOutput = true }, out IEnumerable<string> version);
+    string text = version.FirstOrDefault()?.Trim() ?? "";
+    if (!int.TryParse(text.TrimStart('v').Split('.')[0], out int major) || major < 20)
+    {
+        throw new CakeException($"The MCP client tests need Node.js 20 or later; {node} is {(text == "" ? "of unknown version" : text)}.");
+    }
+
+    Run(npm, $"ci --prefix \"{mcpClient}\" --no-audit --no-fund");
+}
+
 Task("Clean")
     .Does(() =>
 {
@@ -94,12 +122,14 @@ Task("Build")
 });
 
 // Rust's own tests (every kernel on every instruction set against an f64 reference), then the .NET
-// suites: unit tests, and integration tests (the packed package consumed, the cortex command).
+// suites: unit tests, and integration tests (the packed package consumed, the cortex command, the
+// TypeScript MCP client against the server, its packages installed by npm ci first).
 Task("Test")
     .IsDependentOn("Build")
     .Does(() =>
 {
     EnsureRedisServer();
+    EnsureMcpClient();
     Run(Cargo(), "test --release --locked");
     Run("dotnet", $"test \"{solution}\" --configuration {configuration} --no-build --nologo");
 });
