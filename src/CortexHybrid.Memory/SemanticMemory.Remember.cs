@@ -84,30 +84,48 @@ public sealed partial class SemanticMemory
         int inFlight = Math.Max(2, 2 * Environment.ProcessorCount);
         var embedding = new Queue<(int Start, int Count, Task<float[][]> Vectors)>();
         int next = 0;
-        while (next < valid.Length || embedding.Count > 0)
+        try
         {
-            while (next < valid.Length && embedding.Count < inFlight)
+            await IngestAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            // Batches still embedding are awaited (and their failures observed) before this throws.
+            foreach ((_, _, Task<float[][]> pending) in embedding)
             {
-                int count = Math.Min(batch, valid.Length - next);
-                string[] texts = [.. valid.AsSpan(next, count).ToArray().Select(v => v.Text)];
-                embedding.Enqueue((next, count, EmbedAsync(texts, cancellationToken)));
-                next += count;
+                await pending.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
             }
 
-            (int start, int length, Task<float[][]> pending) = embedding.Dequeue();
-            float[][] vectors = await pending.ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            IReadOnlyList<StoreResult> stored = await StoreAsync(index, valid.AsSpan(start, length).ToArray(), vectors, cancellationToken).ConfigureAwait(false);
-            for (int i = 0; i < length; i++)
-            {
-                results[start + i] = new RememberResult(stored[i].Id, stored[i].Added);
-            }
-
-            done += length;
-            progress?.Report(done);
+            throw;
         }
 
         return results;
+
+        async Task IngestAsync()
+        {
+            while (next < valid.Length || embedding.Count > 0)
+            {
+                while (next < valid.Length && embedding.Count < inFlight)
+                {
+                    int count = Math.Min(batch, valid.Length - next);
+                    string[] texts = [.. valid.AsSpan(next, count).ToArray().Select(v => v.Text)];
+                    embedding.Enqueue((next, count, EmbedAsync(texts, cancellationToken)));
+                    next += count;
+                }
+
+                (int start, int length, Task<float[][]> pending) = embedding.Dequeue();
+                float[][] vectors = await pending.ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                IReadOnlyList<StoreResult> stored = await StoreAsync(index, valid.AsSpan(start, length).ToArray(), vectors, cancellationToken).ConfigureAwait(false);
+                for (int i = 0; i < length; i++)
+                {
+                    results[start + i] = new RememberResult(stored[i].Id, stored[i].Added);
+                }
+
+                done += length;
+                progress?.Report(done);
+            }
+        }
     }
 
     /// <summary>Forgets the memory with <paramref name="id"/>: gone from the store, the index and every cached recall.</summary>
