@@ -360,6 +360,11 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         }
 
         await Task.WhenAll(loops).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (Array.TrueForAll(loops, loop => loop.IsCompletedSuccessfully))
+        {
+            return;
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         foreach (Task loop in loops)
         {
