@@ -22,6 +22,9 @@ namespace CortexHybrid.Memory.Embeddings;
 /// divided by its L2 norm. For a text within the limit this is the vector of the package's
 /// <c>SentenceEncoder</c>, within 1e-4 per element; cosine similarity of two results is their
 /// dot product. A mean of zero would stay zero (not NaN); a model of this kind never produces one.
+/// The package's tokenizer is not quite Hugging Face's: it does not strip accents (<c>café</c>
+/// becomes <c>caf [UNK]</c>), a run of CJK characters is one <c>[UNK]</c>, and a word over 50
+/// characters is dropped. Vectors match the package's, not the Python model's, for such text.
 /// </para>
 /// <para>
 /// <b>One session, a pool of encoders.</b> The weights (87 MB) are loaded once, into one
@@ -360,6 +363,11 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         }
 
         await Task.WhenAll(loops).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (Array.TrueForAll(loops, loop => loop.IsCompletedSuccessfully))
+        {
+            return;
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         foreach (Task loop in loops)
         {

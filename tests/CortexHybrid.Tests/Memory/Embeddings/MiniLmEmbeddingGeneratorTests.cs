@@ -32,7 +32,7 @@ public sealed class MiniLmEmbeddingGeneratorTests(MiniLmFixture fixture) : IClas
         "The quick brown fox jumps over the lazy dog while the cat sleeps on a warm windowsill in the afternoon sun.",
     ];
 
-    /// <summary>Words the tokenizer keeps whole, one piece each (checked), distinct neighbours (it drops a word repeating the previous one).</summary>
+    /// <summary>Words the tokenizer keeps whole, one piece each (checked).</summary>
     private static readonly string[] SinglePieceWords = ["apple", "river", "stone", "cloud", "green", "table", "music", "house", "water", "light", "paper", "horse"];
 
     [Fact]
