@@ -53,19 +53,22 @@ public class SignalTests
         string[] arguments = command == "serve" ? ["serve", "--urls", "http://127.0.0.1:0", "--store", store] : ["mcp", "--store", store];
         await using CortexProcess server = CortexProcess.Start(arguments);
         await server.WaitForErrorLineAsync("Loading the embedding model", CortexProcess.StartTimeout);
-        await AssertStopsCleanlyAsync(server, "TERM", store);
+
+        // The load itself is not interrupted (seconds, longer on a busy machine); what follows it is a clean stop.
+        await AssertStopsCleanlyAsync(server, "TERM", store, TimeSpan.FromSeconds(45));
     }
 
-    private static async Task AssertStopsCleanlyAsync(CortexProcess server, string signal, string store)
+    private static async Task AssertStopsCleanlyAsync(CortexProcess server, string signal, string store, TimeSpan? limit = null)
     {
+        TimeSpan within = limit ?? Promptly;
         var clock = Stopwatch.StartNew();
         await server.SignalAsync(signal);
-        int exitCode = await server.WaitForExitAsync(Promptly);
+        int exitCode = await server.WaitForExitAsync(within);
         clock.Stop();
         Assert.True(exitCode == 0, $"exit code {exitCode} after SIG{signal}; stderr:\n{server.Error}");
         Assert.DoesNotContain("unexpected", server.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("fail:", server.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(store, "memory.owner")), $"memory.owner left behind after SIG{signal}: the store was not closed");
-        Assert.True(clock.Elapsed < Promptly, $"took {clock.Elapsed.TotalSeconds:0.0} s");
+        Assert.True(clock.Elapsed < within, $"took {clock.Elapsed.TotalSeconds:0.0} s");
     }
 }
