@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+
+namespace CortexHybrid.IntegrationTests.Server;
+
+/// <summary>The store behind <c>cortex mcp</c>: private files, one process at a time, failures in one line, and memories that outlive the server.</summary>
+public class StoreTests
+{
+    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    [Fact]
+    public async Task The_store_is_private_locked_while_in_use_and_reopens_with_its_memories()
+    {
+        using var directory = new TemporaryDirectory();
+        string store = Path.Combine(directory.Path, "not", "yet", "there");
+        const string Text = "The boiler service is booked for the second Tuesday of November.";
+        long id;
+        string refusedError;
+        var firstError = new ConcurrentQueue<string>();
+        await using (MemoryToolClient first = await MemoryToolClient.StartStdioAsync(store, firstError.Enqueue))
+        {
+            JsonElement remembered = await first.CallAsync("remember", new Dictionary<string, object?> { ["text"] = Text, ["tags"] = new[] { "home" } });
+            id = remembered.GetProperty("id").GetInt64();
+
+            // Created readable by its owner only: the directory 0700, every file in it 0600 (where there are Unix modes).
+            string database = Path.Combine(store, "memory.db");
+            Assert.True(File.Exists(database), $"no memory.db in {store}: {string.Join(", ", Directory.GetFiles(store).Select(Path.GetFileName))}");
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(OwnerOnlyDirectory, File.GetUnixFileMode(store));
+                foreach (string file in Directory.GetFiles(store))
+                {
+                    Assert.True(File.GetUnixFileMode(file) == OwnerOnlyFile, $"{Path.GetFileName(file)} is {File.GetUnixFileMode(file)}");
+                }
+            }
+
+            // A second server on the same directory: refused at once, in one line, before it speaks MCP.
+            await using (CortexProcess second = CortexProcess.Start(["mcp", "--store", store]))
+            {
+                int exitCode = await second.WaitForExitAsync(CortexProcess.StartTimeout);
+                Assert.True(exitCode == 1, $"the second server exited with {exitCode}; stderr:\n{second.Error}");
+                Assert.Equal("", second.Output);
+                string line = Assert.Single(second.ErrorLines, l => l.StartsWith("cortex:", StringComparison.Ordinal));
+                Assert.Contains("locked", line, StringComparison.Ordinal);
+                refusedError = second.Error;
+            }
+
+            // The first is undisturbed.
+            JsonElement[] hits = MemoryScenario.Hits(await first.CallAsync("recall", new Dictionary<string, object?> { ["query"] = "when is the heating maintenance?", ["k"] = 1 }));
+            Assert.Equal(id, Assert.Single(hits).GetProperty("id").GetInt64());
+            string owner = Path.Combine(store, "memory.owner");
+            Assert.True(File.Exists(owner) && int.TryParse(File.ReadAllText(owner), NumberStyles.Integer, CultureInfo.InvariantCulture, out _), "memory.owner does not name the running server");
+        }
+
+        // Closing the client stopped the server cleanly: it let the store go.
+        Assert.False(File.Exists(Path.Combine(store, "memory.owner")), $"memory.owner left behind after stdin EOF; stderr:\n{string.Join('\n', firstError)}");
+
+        await using (MemoryToolClient again = await MemoryToolClient.StartStdioAsync(store))
+        {
+            JsonElement[] hits = MemoryScenario.Hits(await again.CallAsync("recall", new Dictionary<string, object?> { ["query"] = "when is the heating maintenance?", ["k"] = 1 }));
+            JsonElement hit = Assert.Single(hits);
+            Assert.Equal(id, hit.GetProperty("id").GetInt64());
+            Assert.Equal(Text, hit.GetProperty("text").GetString());
+            Assert.Equal(["home"], hit.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+            JsonElement listed = await again.CallAsync("list_memories");
+            Assert.Equal(1, listed.GetProperty("total").GetInt64());
+            JsonElement repeated = await again.CallAsync("remember", new Dictionary<string, object?> { ["text"] = Text });
+            Assert.Equal(id, repeated.GetProperty("id").GetInt64());
+            Assert.False(repeated.GetProperty("added").GetBoolean());
+            Assert.Equal(1, (await again.StatusAsync()).GetProperty("memories").GetInt64());
+        }
+
+        // The refusal was one line: no stack trace beside it (that is what --verbose is for).
+        AssertNoStackTrace(refusedError);
+    }
+
+    [Fact]
+    public async Task A_store_path_under_a_regular_file_fails_with_one_line()
+    {
+        using var directory = new TemporaryDirectory();
+        string file = Path.Combine(directory.Path, "notes.txt");
+        File.WriteAllText(file, "not a directory");
+        string store = Path.Combine(file, "store");
+        await using CortexProcess server = CortexProcess.Start(["mcp", "--store", store]);
+        int exitCode = await server.WaitForExitAsync(CortexProcess.StartTimeout);
+        Assert.True(exitCode == 1, $"exit code {exitCode}; stderr:\n{server.Error}");
+        Assert.Equal("", server.Output);
+        string line = Assert.Single(server.ErrorLines, l => l.StartsWith("cortex:", StringComparison.Ordinal));
+        Assert.Contains(store, line, StringComparison.Ordinal);
+        Assert.Equal("not a directory", File.ReadAllText(file));
+        AssertNoStackTrace(server.Error);
+    }
+
+    private static void AssertNoStackTrace(string error) =>
+        Assert.False(error.Contains(" at CortexHybrid.", StringComparison.Ordinal) || error.Contains(" at System.", StringComparison.Ordinal),
+            $"a failure to open the store printed a stack trace without --verbose:\n{error}");
+}
