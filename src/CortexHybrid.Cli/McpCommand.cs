@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CortexHybrid.Cli.Server;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace CortexHybrid.Cli;
@@ -21,9 +22,17 @@ internal static class McpCommand
                 LogLevel = result.GetValue(logLevel),
             };
             using IHost host = MemoryServer.BuildStdio(settings);
+            IHostApplicationLifetime lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+            try
+            {
+                // Ends when the client closes standard input, or at SIGINT/SIGTERM.
+                await host.RunAsync();
+            }
+            catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                // A signal while starting (the store opening, the index loading): stopped, as asked.
+            }
 
-            // Ends when the client closes standard input, or at SIGINT/SIGTERM.
-            await host.RunAsync();
             return ExitCodes.Success;
         }));
         return command;

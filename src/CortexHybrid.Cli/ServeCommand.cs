@@ -91,7 +91,16 @@ internal static class ServeCommand
                 MaxRequestBytes = result.GetValue(maxRequest),
             };
             await using WebApplication app = MemoryServer.BuildHttp(settings, http);
-            await app.StartAsync();
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                // A signal while starting (the store opening, the index loading): stopped, as asked.
+                return ExitCodes.Success;
+            }
+
             Console.Error.WriteLine($"cortex serve: MCP at {string.Join(", ", app.Urls.Select(u => u.TrimEnd('/') + "/mcp"))}, health at /health{(accessToken is null ? "" : "; requests need the access token")}.");
             await app.WaitForShutdownAsync();
             return ExitCodes.Success;

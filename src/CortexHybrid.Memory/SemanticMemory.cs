@@ -69,6 +69,13 @@ public sealed partial class SemanticMemory : IAsyncDisposable
     /// <summary>The error category of a forget (or other call) naming an id no memory has.</summary>
     public const string NotFoundCategory = "not_found";
 
+    /// <summary>
+    /// The error categories that are a client's mistakes rather than the memory's failures: counted
+    /// and reported, and left out of a monitor's health score (<see cref="PerformanceMonitorOptions.HealthIgnoredErrorCategories"/>):
+    /// validation, not_found, cancelled, and what a server in front refuses (protocol, authentication, origin, too_large).
+    /// </summary>
+    public static IReadOnlyList<string> ClientErrorCategories { get; } = [ValidationCategory, NotFoundCategory, "cancelled", "protocol", "authentication", "origin", "too_large"];
+
     private const string EmbedStage = "embed";
     private const string FilterStage = "filter";
     private const string SearchStage = "search";
@@ -155,7 +162,9 @@ public sealed partial class SemanticMemory : IAsyncDisposable
             },
             timeProvider: _time);
         _ownsMonitor = monitor is null;
-        _monitor = monitor ?? new PerformanceMonitor(new PerformanceMonitorOptions { Name = "memory", LatencyTarget = TimeSpan.FromMilliseconds(50) }, _time);
+        _monitor = monitor ?? new PerformanceMonitor(
+            new PerformanceMonitorOptions { Name = "memory", LatencyTarget = TimeSpan.FromMilliseconds(50), HealthIgnoredErrorCategories = ClientErrorCategories },
+            _time);
         if (_ownsCache)
         {
             _monitor.Attach(_cache, _cache.Name);

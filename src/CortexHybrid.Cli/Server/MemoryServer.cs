@@ -41,6 +41,10 @@ internal static class MemoryServer
         {
             o.Name = "memory";
             o.LatencyTarget = TimeSpan.FromMilliseconds(50);
+
+            // A client's mistakes (and requests the access guard refuses) are counted, not held against
+            // the server's health: otherwise anyone reaching the port could get it taken out of rotation.
+            o.HealthIgnoredErrorCategories = SemanticMemory.ClientErrorCategories;
         });
         services.AddMiniLmEmbeddings(o => o.ModelDirectory = settings.ModelDirectory);
         services.AddSemanticMemory().UseSqliteStore(settings.StoreDirectory);
@@ -60,6 +64,9 @@ internal static class MemoryServer
         // The SDK logs every tool call that ends in an error result as an error with its stack, a
         // client's bad argument included; the memory logs its own internal failures (event 5002).
         logging.AddFilter("ModelContextProtocol.Server.McpServer", LogLevel.Critical);
+
+        // A start that fails (a locked store) or is stopped by a signal is reported in one line by the command.
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         logging.AddFilter("Microsoft.Hosting.Lifetime", minimum <= LogLevel.Information ? LogLevel.Information : minimum);
         logging.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
     }

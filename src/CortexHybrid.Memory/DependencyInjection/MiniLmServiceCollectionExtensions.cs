@@ -11,8 +11,10 @@ public static class MiniLmServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="MiniLmEmbeddingGenerator"/> (all-MiniLM-L6-v2, 384 dimensions, in process,
     /// no download) as the app's <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> of strings.
-    /// The model loads (seconds) when the generator is first resolved: a registered
-    /// <see cref="CortexHybrid.Memory.SemanticMemory"/> resolves it while the host starts.
+    /// The model starts loading (a second or two) when the generator is first resolved, which a
+    /// registered <see cref="CortexHybrid.Memory.SemanticMemory"/> does as the host starts; the
+    /// memory opens its store and rebuilds its index meanwhile, and embedding calls made before the
+    /// load completes wait for it. A load that fails is logged and fails those calls.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the generator's options (encoders, batch size, token limit, model directory); null for the defaults.</param>
@@ -23,12 +25,8 @@ public static class MiniLmServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         var options = new MiniLmEmbeddingGeneratorOptions();
         configure?.Invoke(options);
-        services.AddSingleton(provider =>
-            // Resolution is synchronous; the load is not. It runs once, at the host's start, on a
-            // thread with no synchronization context, so waiting for it here cannot deadlock.
-            MiniLmEmbeddingGenerator.CreateAsync(options, provider.GetService<ILoggerFactory>(), ServiceResolution.Time(provider))
-                .GetAwaiter().GetResult());
-        services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(provider => provider.GetRequiredService<MiniLmEmbeddingGenerator>());
+        services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(provider => new LoadingEmbeddingGenerator(token =>
+            MiniLmEmbeddingGenerator.CreateAsync(options, provider.GetService<ILoggerFactory>(), ServiceResolution.Time(provider), token)));
         return services;
     }
 }

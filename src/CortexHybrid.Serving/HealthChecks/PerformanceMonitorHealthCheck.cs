@@ -10,7 +10,9 @@ namespace CortexHybrid.HealthChecks;
 /// growth makes a healthy score Degraded.
 /// </summary>
 /// <remarks>
-/// Data: <c>score</c>, <c>requests_per_second</c>, <c>error_rate</c> (over the monitor's window),
+/// Data: <c>score</c>, <c>requests_per_second</c>, <c>error_rate</c> (over the monitor's window, the
+/// categories the score counts), <c>ignored_error_rate</c> (those it leaves out, see
+/// <see cref="PerformanceMonitorOptions.HealthIgnoredErrorCategories"/>),
 /// <c>p95_ms</c> (the slowest operation's window p95), <c>memory_growth_flagged</c>.
 /// </remarks>
 public sealed class PerformanceMonitorHealthCheck : IHealthCheck
@@ -59,15 +61,19 @@ public sealed class PerformanceMonitorHealthCheck : IHealthCheck
         (PerformanceSnapshot snapshot, bool growth) = _monitor.HealthFigures();
         double score = snapshot.HealthScore;
         double p95 = snapshot.ResponseTimes.Count == 0 ? 0 : snapshot.ResponseTimes.Max(o => o.Window.P95Milliseconds);
+        IReadOnlyList<string> ignored = _monitor.HealthIgnoredErrorCategories;
+        double ignoredRate = snapshot.Errors.Categories.Where(c => ignored.Contains(c.Category)).Sum(c => c.Rate);
+        double errorRate = snapshot.Errors.ErrorRate - ignoredRate;
         var data = new Dictionary<string, object>
         {
             ["score"] = score,
             ["requests_per_second"] = snapshot.Throughput.RequestsPerSecond,
-            ["error_rate"] = snapshot.Errors.ErrorRate,
+            ["error_rate"] = errorRate,
+            ["ignored_error_rate"] = ignoredRate,
             ["p95_ms"] = p95,
             ["memory_growth_flagged"] = growth,
         };
-        string summary = $"health score {score:0.00} (p95 {p95:0.###} ms, {snapshot.Throughput.RequestsPerSecond:0.#} requests/s, error rate {snapshot.Errors.ErrorRate:P1})";
+        string summary = $"health score {score:0.00} (p95 {p95:0.###} ms, {snapshot.Throughput.RequestsPerSecond:0.#} requests/s, error rate {errorRate:P1})";
         HealthCheckResult result = score < UnhealthyBelow
             ? new HealthCheckResult(context.Registration.FailureStatus, $"{summary}: below {UnhealthyBelow:0.00}", data: data)
             : score < DegradedBelow

@@ -171,7 +171,9 @@ public sealed partial class PerformanceMonitor
     /// up to T scores 1, up to 2T 0.75, up to 4T 0.5, up to 8T 0.25, beyond 0; no requests scores 1.</para>
     /// <para>Throughput, requests per second over the last minute against <see cref="PerformanceMonitorOptions.ThroughputTarget"/> R:
     /// at least R scores 1, R/2 0.75, R/4 0.5, R/8 0.25, less 0; no target scores 1.</para>
-    /// <para>Errors, the error rate in the window: up to 1% scores 1, 5% 0.75, 10% 0.5, 25% 0.25, more 0.</para>
+    /// <para>Errors, the error rate in the window: up to 1% scores 1, 5% 0.75, 10% 0.5, 25% 0.25, more 0.
+    /// Categories in <see cref="PerformanceMonitorOptions.HealthIgnoredErrorCategories"/> (a client's
+    /// mistakes, say) are left out of it.</para>
     /// <para>Cache, the attached caches' hit rate: at least 80% scores 1, 60% 0.75, 40% 0.5, 20% 0.25, less 0; no cache or no reads scores 1.</para>
     /// </remarks>
     public double GetHealthScore() => BuildSnapshot(readResources: false).HealthScore;
@@ -184,6 +186,9 @@ public sealed partial class PerformanceMonitor
     internal (PerformanceSnapshot Snapshot, bool MemoryGrowthFlagged) HealthFigures() =>
         (BuildSnapshot(readResources: false), _memory.State.Flagged);
 
+    /// <summary>The error categories the health score leaves out (<see cref="PerformanceMonitorOptions.HealthIgnoredErrorCategories"/>).</summary>
+    internal IReadOnlyList<string> HealthIgnoredErrorCategories => _options.HealthIgnoredErrorCategories;
+
     /// <summary>A text report of every figure: latency percentiles, throughput, errors, stages, spans, resources, cache, pool, health.</summary>
     /// <returns>The report.</returns>
     public string GenerateReport() => PerformanceReport.Text(GetSnapshot());
@@ -195,12 +200,14 @@ public sealed partial class PerformanceMonitor
     /// <summary>CPU used since the CPU gauge's previous reading, as a share of all cores (the gauge's own sampler).</summary>
     internal double CpuUtilization() => _gaugeCpu.Read();
 
-    internal static double HealthScore(PerformanceSnapshot snapshot, double p95Milliseconds, double latencyTargetMilliseconds, double? throughputTarget)
+    internal static double HealthScore(PerformanceSnapshot snapshot, double p95Milliseconds, double latencyTargetMilliseconds, double? throughputTarget, IReadOnlyCollection<string>? ignoredErrorCategories = null)
     {
         double latency = snapshot.Throughput.TotalRequests == 0 || p95Milliseconds == 0 ? 1
             : Band(latencyTargetMilliseconds / p95Milliseconds);
         double throughput = throughputTarget is not double target ? 1 : Band(snapshot.Throughput.RequestsPerSecond / target);
-        double errorRate = snapshot.Errors.ErrorRate;
+        double errorRate = ignoredErrorCategories is not { Count: > 0 } ignored
+            ? snapshot.Errors.ErrorRate
+            : snapshot.Errors.Categories.Where(c => !ignored.Contains(c.Category)).Sum(c => c.Rate);
         double errors = errorRate <= 0.01 ? 1 : errorRate <= 0.05 ? 0.75 : errorRate <= 0.10 ? 0.5 : errorRate <= 0.25 ? 0.25 : 0;
         long reads = snapshot.Cache.Values.Sum(c => c.Requests);
         double hitRate = reads == 0 ? 1 : snapshot.Cache.Values.Sum(c => c.L1Hits + c.L2Hits + c.L3Hits) / (double)reads;
@@ -226,7 +233,7 @@ public sealed partial class PerformanceMonitor
             }
         }
 
-        return HealthScore(snapshot, p95Milliseconds, target, _options.ThroughputTarget);
+        return HealthScore(snapshot, p95Milliseconds, target, _options.ThroughputTarget, _options.HealthIgnoredErrorCategories);
     }
 
     /// <summary>The p95 of every operation's window together.</summary>

@@ -41,11 +41,21 @@ public sealed class PerformanceMonitorOptions
     /// <summary>A name for the <c>cortex.monitor.name</c> tag of the monitor's metrics.</summary>
     public string Name { get; set; } = "default";
 
+    /// <summary>
+    /// Error categories counted and reported but left out of the health score's error rate: the
+    /// client's mistakes (a bad argument, a refused request), which say nothing of the service's
+    /// health and which anyone who can reach it could otherwise use to have it taken out of
+    /// rotation. Empty by default (every category counts).
+    /// </summary>
+    public IReadOnlyList<string> HealthIgnoredErrorCategories { get; set; } = [];
+
     /// <summary>A copy, so that changing these options after the monitor is created changes nothing.</summary>
     internal PerformanceMonitorOptions Validated()
     {
         Check().ThrowIfAny();
-        return (PerformanceMonitorOptions)MemberwiseClone();
+        var copy = (PerformanceMonitorOptions)MemberwiseClone();
+        copy.HealthIgnoredErrorCategories = [.. HealthIgnoredErrorCategories];
+        return copy;
     }
 
     /// <summary>Every setting out of range, with what is allowed.</summary>
@@ -64,6 +74,7 @@ public sealed class PerformanceMonitorOptions
             "MemoryCheckInterval must be positive and at most 49 days (the system timer's range).");
         rules.AtLeast(MaxNames, 1, nameof(MaxNames));
         rules.NotBlank(Name, nameof(Name));
+        rules.Require(HealthIgnoredErrorCategories is not null, nameof(HealthIgnoredErrorCategories), null, "HealthIgnoredErrorCategories must be a list (empty for none).");
         return rules;
     }
 }

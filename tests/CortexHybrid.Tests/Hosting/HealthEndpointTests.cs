@@ -28,7 +28,7 @@ public sealed class HealthEndpointTests
     private const string PoolCheck = "cortex-pool-FakeResource";
     private const string CacheCheck = "cortex-cache";
 
-    private static readonly string[] MonitorData = ["score", "requests_per_second", "error_rate", "p95_ms", "memory_growth_flagged"];
+    private static readonly string[] MonitorData = ["score", "requests_per_second", "error_rate", "ignored_error_rate", "p95_ms", "memory_growth_flagged"];
     private static readonly string[] PoolData = ["max_size", "active", "idle", "waiting", "utilization", "timeouts", "creation_failures", "factory_failing", "last_exhausted_at"];
     private static readonly string[] CacheData = ["hit_rate", "l1_hit_rate", "entries_l1", "entries_l2", "entries_l3", "size_bytes", "level3_errors", "level3_circuit_open"];
 

@@ -135,6 +135,38 @@ public sealed class PerformanceMonitorHealthScoreTests
         Assert.Equal(Weighted(errors: expectedPart), score, 12);
     }
 
+    [Fact]
+    public void Error_categories_the_monitor_is_told_to_ignore_do_not_lower_the_score()
+    {
+        using var monitor = new PerformanceMonitor(
+            new PerformanceMonitorOptions { Name = MonitorFixture.UniqueName(), HealthIgnoredErrorCategories = ["validation"] },
+            new Microsoft.Extensions.Time.Testing.FakeTimeProvider());
+        for (int i = 0; i < 100; i++)
+        {
+            using RequestTimer timer = monitor.StartRequest("call");
+            if (i < 50)
+            {
+                timer.Fail("validation"); // a client's mistakes: half the calls
+            }
+        }
+
+        Assert.Equal(0.5, monitor.GetSnapshot().Errors.ErrorRate, 12); // still reported
+        Assert.Equal(1.0, monitor.GetHealthScore());
+
+        using (RequestTimer failing = monitor.StartRequest("call"))
+        {
+            failing.Fail("internal");
+        }
+
+        for (int i = 0; i < 2; i++)
+        {
+            using RequestTimer timer = monitor.StartRequest("call");
+            timer.Fail("internal"); // 3 server faults in 103 requests: above 1%
+        }
+
+        Assert.Equal(Weighted(errors: 0.75), monitor.GetHealthScore(), 12);
+    }
+
     [Theory]
     [InlineData(0, 0, 1.0)]         // no reads
     [InlineData(100, 0, 1.0)]
