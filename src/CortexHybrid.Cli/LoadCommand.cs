@@ -23,12 +23,29 @@ internal static class LoadCommand
         Option<string?> corpus = CorpusLoader.CorpusOption();
         Option<bool> json = CliOptions.JsonOption();
         Option<bool> verbose = CommandErrors.VerboseOption();
-        var command = new Command("load", "Run concurrent clients against the search pipeline for a while, then print the monitor's report and the seed guide's targets.")
+        Option<string?> mcp = McpLoadCommand.McpOption();
+        Option<int> clients = McpLoadCommand.ClientsOption();
+        Option<string?> token = McpLoadCommand.TokenOption();
+        Option<double> uncachedRate = McpLoadCommand.UncachedRateOption();
+        var command = new Command(
+            "load",
+            "Run concurrent clients against the search pipeline for a while, then print the monitor's report and the seed guide's targets; "
+            + "with --mcp, drive a running 'cortex serve' over MCP and check the design's targets.")
         {
-            concurrency, duration, redis, corpus, json, verbose,
+            concurrency, duration, redis, corpus, json, verbose, mcp, clients, token, uncachedRate,
         };
         command.SetAction((result, _) => CommandErrors.RunAsync(result.GetValue(verbose), async () =>
         {
+            if (result.GetValue(mcp) is { } url)
+            {
+                return await McpLoadCommand.RunAsync(result, url, clients, duration, token, uncachedRate, result.GetValue(json), [concurrency, redis, corpus]);
+            }
+
+            if (new Option[] { clients, token, uncachedRate }.FirstOrDefault(o => result.GetResult(o) is { Implicit: false }) is { } mcpOnly)
+            {
+                throw new UsageException($"{mcpOnly.Name} is for the MCP load test: give --mcp URL too.");
+            }
+
             using ConsoleInterrupt interrupt = ConsoleInterrupt.Listen();
             bool asJson = result.GetValue(json);
             RedisCache? level3 = result.GetValue(redis) is { } endpoint ? await RedisLevel3.ConnectAsync(endpoint) : null;

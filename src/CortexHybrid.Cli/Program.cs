@@ -19,6 +19,7 @@ public static class Program
             DemoCommand.Create(),
             SearchCommand.Create(),
             LoadCommand.Create(),
+            ImportCommand.Create(),
         };
         root.SetAction(_ => Usage(root, "choose a command."));
 
