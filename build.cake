@@ -1,5 +1,5 @@
 // CortexHybrid build. Run through ./build.sh, which restores Cake and passes arguments on:
-//   ./build.sh --target=Demo            the product's main job: info + the kernel comparison
+//   ./build.sh --target=Demo            the product's main job: cortex demo (the memory on the SDK's API docs)
 //   ./build.sh --target=Test            every test (Rust and .NET)
 //   ./build.sh                          Default: Test, then Pack
 //
