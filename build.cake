@@ -1,6 +1,6 @@
 // CortexHybrid build. Run through ./build.sh, which restores Cake and passes arguments on:
 //   ./build.sh --target=Serve           the memory server on http://127.0.0.1:7411/mcp
-//   ./build.sh --target=Demo            the product's main job: the SDK's API docs remembered, then asked
+//   ./build.sh --target=Demo            the product's main job: cortex demo (the memory on the SDK's API docs)
 //   ./build.sh --target=Test            every test (Rust and .NET)
 //   ./build.sh                          Default: Test, then Pack
 //

@@ -88,11 +88,14 @@ public class CortexCommandTests
     [Fact]
     public void Demo_shows_info_and_the_comparison()
     {
-        (int exitCode, string output, string error) = CortexCommand.Run("demo", "--json", "--dimensions", "24", "--rounds", "1");
+        // The API documentation demo, on a few members in a store of its own; --dimensions and --rounds bring the comparison.
+        using var store = new TemporaryDirectory();
+        (int exitCode, string output, string error) = DemoCommandTests.Demo("--store", store.Path, "--limit", "20", "--json", "--dimensions", "24", "--rounds", "1");
         Assert.True(exitCode == 0, error);
         using JsonDocument json = JsonDocument.Parse(output);
         Assert.StartsWith("native avx", json.RootElement.GetProperty("info").GetProperty("defaultKernel").GetString());
         Assert.Equal(3, json.RootElement.GetProperty("bench").GetProperty("rows").GetArrayLength());
+        Assert.All(json.RootElement.GetProperty("bench").GetProperty("rows").EnumerateArray(), r => Assert.Equal(24, r.GetProperty("dimension").GetInt32()));
     }
 
     [Theory]

@@ -377,7 +377,7 @@ public class PipelineCommandTests
     [Fact]
     public void Demo_json_has_the_workload_the_results_and_the_report()
     {
-        (int exitCode, string output, string error) = CortexCommand.Run("demo", "--requests", "300", "--concurrency", "4", "--rounds", "1", "--dimensions", "16", "--json");
+        (int exitCode, string output, string error) = CortexCommand.Run("demo", "--synthetic", "--requests", "300", "--concurrency", "4", "--rounds", "1", "--dimensions", "16", "--json");
 
         Assert.True(exitCode == 0, error);
         using JsonDocument json = JsonDocument.Parse(output);
@@ -428,7 +428,7 @@ public class PipelineCommandTests
     [Fact]
     public void Demo_text_shows_results_the_kernel_table_and_the_report()
     {
-        (int exitCode, string output, string error) = CortexCommand.Run("demo", "--requests", "200", "--rounds", "1", "--dimensions", "16");
+        (int exitCode, string output, string error) = CortexCommand.Run("demo", "--synthetic", "--requests", "200", "--rounds", "1", "--dimensions", "16");
 
         Assert.True(exitCode == 0, error);
         Assert.Contains("default kernel   native avx", output);
