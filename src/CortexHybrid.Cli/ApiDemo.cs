@@ -5,6 +5,7 @@ using CortexHybrid.Memory;
 using CortexHybrid.Memory.Corpora;
 using CortexHybrid.Memory.Embeddings;
 using CortexHybrid.Memory.Stores;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -82,11 +83,15 @@ internal static class ApiDemo
 
         double openSeconds = opening.Elapsed.TotalSeconds;
         SemanticMemory memory = provider.GetRequiredService<SemanticMemory>();
-        MiniLmEmbeddingGenerator model = provider.GetRequiredService<MiniLmEmbeddingGenerator>();
+        IEmbeddingGenerator<string, Embedding<float>> embeddings = provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
 
         Ingestion ingestion = await IngestAsync(memory, subset, settings, interrupt);
 
-        double warmUpMilliseconds = await WarmUpAsync(model);
+        double warmUpMilliseconds = await WarmUpAsync(embeddings);
+
+        // The host starts the model loading and opens the store meanwhile; by now the ingestion or the warm-up has waited for it.
+        MiniLmEmbeddingGenerator model = embeddings.GetService<MiniLmEmbeddingGenerator>()
+            ?? throw new InvalidOperationException("The memory server's embedding generator is not the built-in MiniLM model.");
 
         // Only the demo's memories answer, should --store name a memory holding others too.
         long apiMemories = await memory.CountAsync(ApiDocumentationCorpus.Tag);
@@ -177,7 +182,7 @@ internal static class ApiDemo
     /// process compiles the code it runs (a few hundred milliseconds), and this way the demo's
     /// memory reports what a running server sees. Returns how long it took.
     /// </summary>
-    private static async Task<double> WarmUpAsync(MiniLmEmbeddingGenerator model)
+    private static async Task<double> WarmUpAsync(IEmbeddingGenerator<string, Embedding<float>> model)
     {
         var timer = Stopwatch.StartNew();
         string directory = Path.Combine(Path.GetTempPath(), $"cortex-demo-warm-up-{Environment.ProcessId}-{Guid.NewGuid():N}");
