@@ -267,6 +267,9 @@ public sealed partial class SemanticMemory : IAsyncDisposable
         var rows = new float[Batch * dimension];
         int pending = 0;
         long loaded = 0;
+
+        // Room for every stored vector at once: growing batch by batch would reallocate as it goes.
+        index.EnsureCapacity((int)Math.Min(total, Array.MaxLength));
         progress?.Report(new MemoryLoadProgress(0, total));
         await foreach (StoredVector stored in _store.ReadVectorsAsync(cancellationToken).ConfigureAwait(false))
         {

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace CortexHybrid.Metrics;
 
 /// <summary>
@@ -15,11 +13,8 @@ internal sealed class CpuSampler(TimeProvider time)
     /// <summary>CPU used since this sampler's previous reading as a share of all cores, 0 to 1 (0 on the first reading).</summary>
     public double Read()
     {
-        TimeSpan cpu;
-        using (Process process = Process.GetCurrentProcess())
-        {
-            cpu = process.TotalProcessorTime;
-        }
+        // One getrusage call, where Process.TotalProcessorTime reads and parses /proc/self/stat.
+        TimeSpan cpu = Environment.CpuUsage.TotalTime;
 
         long now = time.GetTimestamp();
         lock (_sync)

@@ -40,7 +40,7 @@ public sealed record LatencyDistribution
     /// From bucket counts: the p-th percentile is the value of the bucket holding the sample of rank
     /// ceil(p × count) (nearest rank).
     /// </summary>
-    internal static LatencyDistribution FromCounts(long[] counts, long sumNanoseconds)
+    internal static LatencyDistribution FromCounts(ReadOnlySpan<long> counts, long sumNanoseconds)
     {
         long total = 0;
         int lowest = -1, highest = -1;
@@ -64,18 +64,19 @@ public sealed record LatencyDistribution
             Count = total,
             MeanMilliseconds = sumNanoseconds / (double)total / 1e6,
             MinMilliseconds = LatencyHistogram.ValueOf(lowest) / 1e6,
-            P50Milliseconds = Percentile(counts, total, 0.50) / 1e6,
-            P95Milliseconds = Percentile(counts, total, 0.95) / 1e6,
-            P99Milliseconds = Percentile(counts, total, 0.99) / 1e6,
+            P50Milliseconds = Percentile(counts, total, 0.50, lowest) / 1e6,
+            P95Milliseconds = Percentile(counts, total, 0.95, lowest) / 1e6,
+            P99Milliseconds = Percentile(counts, total, 0.99, lowest) / 1e6,
             MaxMilliseconds = LatencyHistogram.ValueOf(highest) / 1e6,
         };
     }
 
-    internal static long Percentile(long[] counts, long total, double fraction)
+    /// <summary>The value at <paramref name="fraction"/> of <paramref name="total"/> samples; the scan starts at <paramref name="from"/>, a bucket no lower than the lowest counted.</summary>
+    internal static long Percentile(ReadOnlySpan<long> counts, long total, double fraction, int from = 0)
     {
         long rank = Math.Max(1, (long)Math.Ceiling(fraction * total));
         long seen = 0;
-        for (int i = 0; i < counts.Length; i++)
+        for (int i = from; i < counts.Length; i++)
         {
             seen += counts[i];
             if (seen >= rank)

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Diagnostics;
 using CortexHybrid.Concurrency;
 
 namespace CortexHybrid.Metrics;
@@ -53,64 +55,64 @@ internal sealed class LatencyRecorder
         _frequency == 1_000_000_000 ? timestampTicks : (long)(timestampTicks * (1e9 / _frequency));
 
     /// <summary>The window (the slices of the last window period, the current one included) and everything since start.</summary>
-    public (LatencyDistribution Window, LatencyDistribution SinceStart) Snapshot(long now)
+    /// <param name="now">The timestamp the window ends at.</param>
+    /// <param name="windowsTogether">Unless empty, the window's counts are added into it too (the monitor's p95 over every operation).</param>
+    public (LatencyDistribution Window, LatencyDistribution SinceStart) Snapshot(long now, Span<long> windowsTogether = default)
     {
+        // Pooled: a status call snapshots every operation, and 36 KiB arrays per operation per
+        // call would keep the collector busy under a status load.
         long current = now / _sliceTicks;
-        var window = new long[LatencyHistogram.BucketCount];
-        long windowSum = 0;
-        long[] total;
-        long totalSum;
-        lock (_rotation)
+        long[] windowArray = ArrayPool<long>.Shared.Rent(LatencyHistogram.BucketCount);
+        long[] totalArray = ArrayPool<long>.Shared.Rent(LatencyHistogram.BucketCount);
+        try
         {
-            total = (long[])_retired.Clone();
-            totalSum = _retiredSum;
-            foreach (Slice slice in _slices)
+            Span<long> window = windowArray.AsSpan(0, LatencyHistogram.BucketCount);
+            Span<long> total = totalArray.AsSpan(0, LatencyHistogram.BucketCount);
+            window.Clear();
+            long windowSum = 0;
+            long totalSum;
+            lock (_rotation)
             {
-                long epoch = Volatile.Read(ref slice.Epoch);
-                if (epoch < 0)
+                _retired.CopyTo(total);
+                totalSum = _retiredSum;
+                foreach (Slice slice in _slices)
                 {
-                    continue;
-                }
+                    long epoch = Volatile.Read(ref slice.Epoch);
+                    if (epoch < 0)
+                    {
+                        continue;
+                    }
 
-                long sum = slice.SumNanoseconds.Sum();
-                slice.Histogram.AddTo(total);
-                totalSum += sum;
-                if (epoch > current - _slices.Length && epoch <= current)
-                {
-                    slice.Histogram.AddTo(window);
-                    windowSum += sum;
+                    long sum = slice.SumNanoseconds.Sum();
+                    totalSum += sum;
+                    if (epoch > current - _slices.Length && epoch <= current)
+                    {
+                        slice.Histogram.AddTo(total, window);
+                        windowSum += sum;
+                    }
+                    else
+                    {
+                        slice.Histogram.AddTo(total);
+                    }
                 }
             }
-        }
 
-        return (LatencyDistribution.FromCounts(window, windowSum), LatencyDistribution.FromCounts(total, totalSum));
-    }
-
-    /// <summary>Adds the window's counts into <paramref name="counts"/> and returns how many that was.</summary>
-    public long AddWindowTo(long[] counts, long now)
-    {
-        long current = now / _sliceTicks;
-        var window = new long[LatencyHistogram.BucketCount];
-        lock (_rotation)
-        {
-            foreach (Slice slice in _slices)
+            if (!windowsTogether.IsEmpty)
             {
-                long epoch = Volatile.Read(ref slice.Epoch);
-                if (epoch >= 0 && epoch > current - _slices.Length && epoch <= current)
+                Debug.Assert(windowsTogether.Length == LatencyHistogram.BucketCount);
+                for (int i = 0; i < window.Length; i++)
                 {
-                    slice.Histogram.AddTo(window);
+                    windowsTogether[i] += window[i];
                 }
             }
-        }
 
-        long total = 0;
-        for (int i = 0; i < window.Length; i++)
+            return (LatencyDistribution.FromCounts(window, windowSum), LatencyDistribution.FromCounts(total, totalSum));
+        }
+        finally
         {
-            counts[i] += window[i];
-            total += window[i];
+            ArrayPool<long>.Shared.Return(windowArray);
+            ArrayPool<long>.Shared.Return(totalArray);
         }
-
-        return total;
     }
 
     private void Rotate(Slice slice, long epoch)

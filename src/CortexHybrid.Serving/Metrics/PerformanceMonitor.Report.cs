@@ -95,7 +95,8 @@ public sealed partial class PerformanceMonitor
         long second = now / _frequency;
         long slice = now / _sliceTicks;
         TimeSpan uptime = _time.GetElapsedTime(_startTimestamp, now);
-        List<OperationLatency> responseTimes = Latencies(_operations, now);
+        Span<long> windowsTogether = new long[LatencyHistogram.BucketCount];
+        List<OperationLatency> responseTimes = Latencies(_operations, now, windowsTogether);
         long requestsInWindow = responseTimes.Sum(o => o.Window.Count);
 
         var categories = new List<ErrorCategoryFigures>();
@@ -158,7 +159,8 @@ public sealed partial class PerformanceMonitor
             Kernels = kernels,
             HealthScore = 0,
         };
-        return snapshot with { HealthScore = HealthScore(snapshot, WindowP95Milliseconds(now)) };
+        double p95 = requestsInWindow == 0 ? 0 : LatencyDistribution.Percentile(windowsTogether, requestsInWindow, 0.95) / 1e6;
+        return snapshot with { HealthScore = HealthScore(snapshot, p95) };
     }
 
     /// <summary>
@@ -236,25 +238,12 @@ public sealed partial class PerformanceMonitor
         return HealthScore(snapshot, p95Milliseconds, target, _options.ThroughputTarget, _options.HealthIgnoredErrorCategories);
     }
 
-    /// <summary>The p95 of every operation's window together.</summary>
-    private double WindowP95Milliseconds(long now)
-    {
-        var counts = new long[LatencyHistogram.BucketCount];
-        long total = 0;
-        foreach (LatencyRecorder recorder in _operations.Values)
-        {
-            total += recorder.AddWindowTo(counts, now);
-        }
-
-        return total == 0 ? 0 : LatencyDistribution.Percentile(counts, total, 0.95) / 1e6;
-    }
-
-    private static List<OperationLatency> Latencies(ConcurrentDictionary<string, LatencyRecorder> recorders, long now)
+    private static List<OperationLatency> Latencies(ConcurrentDictionary<string, LatencyRecorder> recorders, long now, Span<long> windowsTogether = default)
     {
         var list = new List<OperationLatency>(recorders.Count);
         foreach (LatencyRecorder recorder in recorders.Values)
         {
-            (LatencyDistribution window, LatencyDistribution sinceStart) = recorder.Snapshot(now);
+            (LatencyDistribution window, LatencyDistribution sinceStart) = recorder.Snapshot(now, windowsTogether);
             list.Add(new OperationLatency { Name = recorder.Name, Window = window, SinceStart = sinceStart });
         }
 
@@ -264,12 +253,7 @@ public sealed partial class PerformanceMonitor
 
     private ResourceUsage ReadResourceUsage()
     {
-        long workingSet, peak;
-        using (Process process = Process.GetCurrentProcess())
-        {
-            workingSet = process.WorkingSet64;
-            peak = process.PeakWorkingSet64;
-        }
+        (long workingSet, long peak) = ProcessMemoryReader.Read();
 
         (bool flagged, long growth) = _memory.State;
         return new ResourceUsage

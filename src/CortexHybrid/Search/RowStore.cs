@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace CortexHybrid.Search;
@@ -9,6 +10,13 @@ namespace CortexHybrid.Search;
 /// the row block stays within 1.3x of <c>count x dimension x 4</c> bytes (plus 64 rows of slack).
 /// Not thread-safe: <see cref="VectorIndex"/> serializes writers.
 /// </summary>
+/// <remarks>
+/// The blocks are resized with <see cref="NativeMemory.Realloc"/> and aligned within themselves,
+/// not with <see cref="NativeMemory.AlignedRealloc"/>, which allocates the new block, copies and
+/// frees: for a 150 MB index that holds 340 MB at once. glibc grows a block that large by remapping
+/// its pages (<c>mremap</c>), without a copy or a second block; if the aligned start moved within
+/// the block, the rows are moved to it.
+/// </remarks>
 internal sealed unsafe class RowStore : IDisposable
 {
     /// <summary>Rows kept beyond the bound, so a small index does not reallocate on every add.</summary>
@@ -18,6 +26,8 @@ internal sealed unsafe class RowStore : IDisposable
 
     private float* _rows;
     private long* _ids;
+    private void* _rowBlock;
+    private void* _idBlock;
     private float[] _norms = [];
 
     public RowStore(int dimension) => Dimension = dimension;
@@ -104,8 +114,9 @@ internal sealed unsafe class RowStore : IDisposable
 
     public void Dispose()
     {
-        NativeMemory.AlignedFree(_rows);
-        NativeMemory.AlignedFree(_ids);
+        NativeMemory.Free(_rowBlock);
+        NativeMemory.Free(_idBlock);
+        _rowBlock = _idBlock = null;
         _rows = null;
         _ids = null;
         Count = 0;
@@ -116,11 +127,32 @@ internal sealed unsafe class RowStore : IDisposable
     {
         nuint rowBytes = (nuint)capacity * (nuint)Dimension * sizeof(float);
         nuint idBytes = (nuint)capacity * sizeof(long);
-        float* rows = (float*)NativeMemory.AlignedRealloc(_rows, Math.Max(rowBytes, Alignment), Alignment);
-        _rows = rows;
-        long* ids = (long*)NativeMemory.AlignedRealloc(_ids, Math.Max(idBytes, Alignment), Alignment);
-        _ids = ids;
+        nuint keptRows = (nuint)Math.Min(Count, capacity);
+        _rows = (float*)Realloc(ref _rowBlock, _rows, rowBytes, keptRows * (nuint)Dimension * sizeof(float));
+        _ids = (long*)Realloc(ref _idBlock, _ids, idBytes, keptRows * sizeof(long));
         Array.Resize(ref _norms, capacity);
         Capacity = capacity;
+    }
+
+    /// <summary>
+    /// Resizes <paramref name="block"/> to hold <paramref name="bytes"/> from a 64-byte aligned
+    /// start, keeping the first <paramref name="keptBytes"/> that began at <paramref name="start"/>;
+    /// returns the new aligned start.
+    /// </summary>
+    private static void* Realloc(ref void* block, void* start, nuint bytes, nuint keptBytes)
+    {
+        nuint oldOffset = block is null ? 0 : (nuint)start - (nuint)block;
+        void* grown = NativeMemory.Realloc(block, Math.Max(bytes, Alignment) + Alignment - 1);
+        block = grown;
+        nuint aligned = ((nuint)grown + Alignment - 1) & ~(Alignment - 1);
+        nuint offset = aligned - (nuint)grown;
+        if (offset != oldOffset && keptBytes > 0)
+        {
+            // The kept bytes sit at the old offset in the resized block; move them (the ranges may overlap).
+            Buffer.MemoryCopy((byte*)grown + oldOffset, (void*)aligned, bytes, keptBytes);
+        }
+
+        Debug.Assert(aligned % Alignment == 0);
+        return (void*)aligned;
     }
 }

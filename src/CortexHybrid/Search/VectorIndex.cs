@@ -79,7 +79,7 @@ public sealed partial class VectorIndex : IDisposable
     /// <summary>The kernel that scores, as <see cref="ISimilarityKernel.Description"/> gives it.</summary>
     public string KernelDescription => _kernel.Description;
 
-    /// <summary>Bytes of native memory held for rows, ids and norms (rows: within 1.3x of <c>Count x Dimension x 4</c>, plus 64 rows).</summary>
+    /// <summary>Bytes of native memory held for rows, ids and norms (rows: within 1.3x of <c>Count x Dimension x 4</c>, plus 64 rows, or what <see cref="EnsureCapacity"/> reserved).</summary>
     public long MemoryBytes
     {
         get
@@ -105,6 +105,34 @@ public sealed partial class VectorIndex : IDisposable
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
             Volatile.Write(ref _maxDegreeOfParallelism, value);
+        }
+    }
+
+    /// <summary>
+    /// Makes room for at least <paramref name="capacity"/> vectors in all, so that adding up to
+    /// that many reallocates nothing. Growing an index one batch at a time holds the old rows and
+    /// the new, larger block at once while it copies; an index rebuilt from a store of known size
+    /// reserves once and never holds two copies. Like <see cref="List{T}.EnsureCapacity"/>, it never shrinks.
+    /// </summary>
+    /// <param name="capacity">The vectors to make room for, from 0 to <see cref="Array.MaxLength"/>.</param>
+    /// <returns>The vectors the index now has room for.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is negative or above <see cref="Array.MaxLength"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The index is disposed.</exception>
+    public int EnsureCapacity(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, Array.MaxLength);
+        _lock.EnterWriteLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _store.EnsureCapacity(capacity);
+            _positions.EnsureCapacity(capacity);
+            return _store.Capacity;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
         }
     }
 
