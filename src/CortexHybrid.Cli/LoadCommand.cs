@@ -79,7 +79,7 @@ internal static class LoadCommand
         new("cached query p95", LoadResult.Percentile(outcome.CachedMilliseconds, 0.95), "ms", "<", 50),
         new("status call p95", LoadResult.Percentile(outcome.StatusMilliseconds, 0.95), "ms", "<", 10),
         new("throughput", outcome.RequestsPerSecond, "requests/s", ">", 1000),
-        new("memory (peak working set)", snapshot.ResourceUsage.PeakWorkingSetBytes / (1024.0 * 1024.0), "MB", "<", 512),
+        new("memory (peak working set)", snapshot.ResourceUsage.PeakWorkingSetBytes / (1024.0 * 1024.0), "MiB", "<", 512),
     ];
 
     public static void Write(VectorCorpusPipeline memory, LoadResult outcome, string corpus, bool asJson, string? stoppedBy)

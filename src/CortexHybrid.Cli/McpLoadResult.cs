@@ -41,7 +41,7 @@ internal sealed record McpLoadResult(
         new(
             $"server peak working set ({(Server is null ? "unknown" : $"{Server.Memories:N0}")} memories)",
             Server is null ? double.NaN : Server.PeakWorkingSetBytes / (1024.0 * 1024.0),
-            "MB",
+            "MiB",
             "<",
             512),
     ];
