@@ -11,6 +11,8 @@
 //                                       with its Rust target, in src/CortexHybrid/CortexHybrid.Native.targets
 //   --bench-filter=PATTERN[,PATTERN]    Bench: BenchmarkDotNet --filter patterns (default *)
 //   --bench-job=short|dry|medium|long   Bench: a BenchmarkDotNet job (default: BenchmarkDotNet's default)
+//   --tests=all|unit                    Test: everything (default), or the Rust tests and the unit tests only
+//                                       (what a forced kernel path changes; CI's second and third passes)
 //
 // StartProcess returns an exit code rather than throwing, so every process goes through Run(),
 // which fails the target on a non-zero code.
@@ -20,6 +22,11 @@ var configuration = Argument("configuration", "Release");
 var rids = Argument("rids", "linux-x64").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 var benchFilter = Argument("bench-filter", "*");
 var benchJob = Argument("bench-job", "");
+var tests = Argument("tests", "all");
+if (tests != "all" && tests != "unit")
+{
+    throw new CakeException($"--tests takes all or unit; '{tests}' is neither.");
+}
 
 var root = MakeAbsolute(Directory("."));
 var artifacts = root.Combine("artifacts");
@@ -129,8 +136,14 @@ Task("Test")
     .Does(() =>
 {
     EnsureRedisServer();
-    EnsureMcpClient();
     Run(Cargo(), "test --release --locked");
+    if (tests == "unit")
+    {
+        Run("dotnet", $"test \"{root.CombineWithFilePath("tests/CortexHybrid.Tests/CortexHybrid.Tests.csproj")}\" --configuration {configuration} --no-build --nologo");
+        return;
+    }
+
+    EnsureMcpClient();
     Run("dotnet", $"test \"{solution}\" --configuration {configuration} --no-build --nologo");
 });
 
