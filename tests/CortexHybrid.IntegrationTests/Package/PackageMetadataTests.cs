@@ -65,7 +65,7 @@ public sealed partial class PackageMetadataTests(PackedPackages packages)
         }
     }
 
-    /// <summary>The URLs come from the remote "origin": a clone without one publishes none (this machine's clone has none).</summary>
+    /// <summary>The URLs come from the remote "origin": a clone without one, or with a folder as its origin, publishes none.</summary>
     [Theory]
     [MemberData(nameof(AllPackages))]
     public void Without_a_remote_no_URL_is_made_up_and_with_one_both_URLs_agree(string id)
@@ -73,7 +73,13 @@ public sealed partial class PackageMetadataTests(PackedPackages packages)
         PackedPackage package = packages[id];
         string? projectUrl = package.Element("projectUrl")?.Value;
         string? repositoryUrl = (string?)package.Element("repository")?.Attribute("url");
-        if (packages.HasOriginRemote)
+        if (packages.OriginIsLocalPath)
+        {
+            // A folder is no repository URL: none is published.
+            Assert.Null(repositoryUrl);
+            Assert.Null(projectUrl);
+        }
+        else if (packages.HasOriginRemote)
         {
             Assert.NotNull(repositoryUrl);
             Assert.Equal(WithoutDotGit(repositoryUrl), projectUrl);
@@ -105,6 +111,14 @@ public sealed partial class PackageMetadataTests(PackedPackages packages)
     {
         PackedPackage package = packages.WithGitRemote(id);
         string? repositoryUrl = (string?)package.Element("repository")?.Attribute("url");
+        if (packages.OriginIsLocalPath)
+        {
+            // The clone's own remote, a folder, wins over the global configuration's: no URL.
+            Assert.Null(repositoryUrl);
+            Assert.Null(package.Element("projectUrl")?.Value);
+            return;
+        }
+
         Assert.NotNull(repositoryUrl);
         Assert.Equal(WithoutDotGit(repositoryUrl), package.Element("projectUrl")?.Value);
         if (!packages.HasOriginRemote)
@@ -121,6 +135,14 @@ public sealed partial class PackageMetadataTests(PackedPackages packages)
     {
         PackedPackage package = packages.WithSshGitRemote;
         string? repositoryUrl = (string?)package.Element("repository")?.Attribute("url");
+        if (packages.OriginIsLocalPath)
+        {
+            // The clone's own remote, a folder, wins over the global configuration's: no URL.
+            Assert.Null(repositoryUrl);
+            Assert.Null(package.Element("projectUrl")?.Value);
+            return;
+        }
+
         Assert.NotNull(repositoryUrl);
         Assert.StartsWith("https://", repositoryUrl, StringComparison.Ordinal);
         Assert.Equal(WithoutDotGit(repositoryUrl), package.Element("projectUrl")?.Value);

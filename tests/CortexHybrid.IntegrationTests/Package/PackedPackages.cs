@@ -45,7 +45,9 @@ public sealed class PackedPackages : IDisposable
 
         (int exitCode, string head, _) = Git("rev-parse", "HEAD");
         Commit = exitCode == 0 ? head.Trim() : null;
-        HasOriginRemote = Git("remote", "get-url", "origin").ExitCode == 0;
+        (int originExit, string origin, _) = Git("remote", "get-url", "origin");
+        HasOriginRemote = originExit == 0;
+        OriginIsLocalPath = HasOriginRemote && IsLocalPath(origin.Trim());
 
         _withRepositoryUrlProperty = new(() => PackElsewhere(
             "repository-url-property", Kernels, ["--no-build", $"-p:PrivateRepositoryUrl={ExampleRepositoryUrl}"], environment: null));
@@ -72,6 +74,13 @@ public sealed class PackedPackages : IDisposable
 
     /// <summary>Whether this clone has a remote "origin" of its own (without one, the packages name no repository URL).</summary>
     public bool HasOriginRemote { get; }
+
+    /// <summary>
+    /// Whether the clone's origin is a folder on this machine (a clone of a local repository, as CI
+    /// makes): not a web address, so the packages name no repository URL, and, as the clone's own
+    /// remote, it wins over one in git's global configuration.
+    /// </summary>
+    public bool OriginIsLocalPath { get; }
 
     /// <summary>A package in the feed.</summary>
     public PackedPackage this[string id] => _feed[id];
@@ -126,6 +135,25 @@ public sealed class PackedPackages : IDisposable
         string inherited = File.Exists(real) ? File.ReadAllText(real) + "\n" : "";
         File.WriteAllText(Path.Combine(git, "config"), $"{inherited}[remote \"origin\"]\n\turl = {url}\n");
         return new Dictionary<string, string?> { ["XDG_CONFIG_HOME"] = home };
+    }
+
+    /// <summary>A remote URL that is a path (<c>/work/main</c>, <c>../repo</c>, <c>file://...</c>), not a web or SSH address (<c>https://</c>, <c>ssh://</c>, <c>git@host:owner/repo</c>).</summary>
+    private static bool IsLocalPath(string url)
+    {
+        if (url.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (url.Contains("://", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        // scp-like syntax: a colon before any slash (user@host:path or host:path).
+        int colon = url.IndexOf(':', StringComparison.Ordinal);
+        int slash = url.IndexOf('/', StringComparison.Ordinal);
+        return colon < 0 || (slash >= 0 && slash < colon);
     }
 
     private static (int ExitCode, string Output, string Error) Git(params string[] arguments)
