@@ -28,6 +28,13 @@ namespace CortexHybrid.Memory;
 /// every remember and forget advances: a write makes every earlier response unreachable at once.
 /// </para>
 /// <para>
+/// <b>Replicas</b>: over a store shared by several instances (one that is also an
+/// <see cref="IMemoryChangeFeed"/>), each instance's index is a replica kept in step by the store's
+/// change feed: a memory another instance remembers is added (its vector read from the store), one
+/// it forgets removed, and applying either advances the generation, so no instance serves a cached
+/// response from before it. See <see cref="AppliedChangeSequence"/>.
+/// </para>
+/// <para>
 /// Writes (the store write and the index update) are serialized; embedding runs outside that, on
 /// as many threads as the generator allows. Reads run concurrently with everything.
 /// </para>
@@ -190,7 +197,10 @@ public sealed partial class SemanticMemory : IAsyncDisposable
 
     /// <summary>
     /// Opens the store for the memory's model and rebuilds the index from it, reporting progress
-    /// as memories load. Call once; the memory serves calls from then on.
+    /// as memories load. Call once; the memory serves calls from then on. When the store is a
+    /// change feed (<see cref="IMemoryChangeFeed"/>, a store shared by several instances), the
+    /// memory reads its last change sequence before loading and then follows the feed from there,
+    /// applying other instances' remembers and forgets to its index (<see cref="AppliedChangeSequence"/>).
     /// </summary>
     /// <param name="progress">Told how many memories are in the index so far; null for none.</param>
     /// <param name="cancellationToken">Cancels the opening (the memory then cannot be opened again).</param>
@@ -210,8 +220,10 @@ public sealed partial class SemanticMemory : IAsyncDisposable
         long start = _time.GetTimestamp();
         MemoryStoreInfo info = await _store.OpenAsync(_model, cancellationToken).ConfigureAwait(false);
         var index = new VectorIndex(_model.Dimensions, SimilarityMetric.Cosine, _kernel);
+        long replicaFrom;
         try
         {
+            replicaFrom = await ReplicaStartAsync(cancellationToken).ConfigureAwait(false);
             long loaded = await LoadIndexAsync(index, info.Count, progress, cancellationToken).ConfigureAwait(false);
             _index = index;
             _batcher = new QueryBatcher(index, timeProvider: _time);
@@ -226,9 +238,10 @@ public sealed partial class SemanticMemory : IAsyncDisposable
         }
 
         Volatile.Write(ref _state, 2);
+        StartReplica(index, replicaFrom);
     }
 
-    /// <summary>Stops the batcher and frees the index; the cache and monitor too when the memory created them.</summary>
+    /// <summary>Stops following the store's change feed, stops the batcher and frees the index; the cache and monitor too when the memory created them.</summary>
     /// <returns>A task that completes when everything is released.</returns>
     public async ValueTask DisposeAsync()
     {
@@ -237,6 +250,7 @@ public sealed partial class SemanticMemory : IAsyncDisposable
             return;
         }
 
+        await StopReplicaAsync().ConfigureAwait(false);
         if (_batcher is not null)
         {
             await _batcher.DisposeAsync().ConfigureAwait(false);

@@ -25,7 +25,7 @@ public sealed class SemanticMemoryBuilder
     /// <summary>The memory's options.</summary>
     public OptionsBuilder<SemanticMemoryOptions> Options { get; }
 
-    /// <summary>Builds the store; default: a <see cref="SqliteMemoryStore"/> in <see cref="MemoryPaths.DefaultStoreDirectory"/>.</summary>
+    /// <summary>Builds the store; default: a <see cref="SqliteMemoryStore"/> in <see cref="MemoryPaths.DefaultStoreDirectory"/>; <see cref="UseSqliteStore"/>, <see cref="UsePostgresStore"/> or <see cref="UseStore"/> choose another.</summary>
     internal Func<IServiceProvider, IMemoryStore> Store { get; private set; } = static _ => new SqliteMemoryStore(MemoryPaths.DefaultStoreDirectory());
 
     /// <summary>Builds the embedding generator; default: the app's registered one, else none (registration then fails at start).</summary>
@@ -53,6 +53,31 @@ public sealed class SemanticMemoryBuilder
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         string full = Path.GetFullPath(directory);
         Store = provider => new SqliteMemoryStore(full, options, ServiceResolution.Time(provider));
+        return this;
+    }
+
+    /// <summary>
+    /// Keeps the memory in a <see cref="PostgresMemoryStore"/> on the database
+    /// <paramref name="connectionString"/> names, shared with every other instance configured alike:
+    /// the memory follows the store's change feed, so its index is a replica of the shared store.
+    /// </summary>
+    /// <param name="connectionString">An Npgsql connection string (<c>Host=…;Port=…;Database=…;Username=…;Password=…</c>); its password never appears in the store's description, logs or errors.</param>
+    /// <param name="configure">Sets the store's options (schema, timeouts, change feed); null for the defaults.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="connectionString"/> is null or white space, or a configured option is not a valid schema name.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A configured option is out of range; the message names it.</exception>
+    /// <remarks>
+    /// The options are checked here; the connection string is parsed when the store is first
+    /// resolved, and the server is first reached when the host starts and the memory opens.
+    /// The store's clock and logger come from the container.
+    /// </remarks>
+    public SemanticMemoryBuilder UsePostgresStore(string connectionString, Action<PostgresMemoryStoreOptions>? configure = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var options = new PostgresMemoryStoreOptions();
+        configure?.Invoke(options);
+        PostgresMemoryStoreOptions validated = options.Validated();
+        Store = provider => new PostgresMemoryStore(connectionString, validated, ServiceResolution.Time(provider), ServiceResolution.Logger<PostgresMemoryStore>(provider));
         return this;
     }
 
