@@ -31,6 +31,10 @@ internal static class RedisLevel3
         configuration.ConnectTimeout = 2000;
         configuration.SyncTimeout = 1000;
         configuration.AsyncTimeout = 1000;
+
+        // While Redis is away, a command fails at once instead of waiting in the backlog for the
+        // timeout: the cache counts the failure and the model embeds, so a recall is not held a second.
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
         ConnectionMultiplexer? connection = null;
         try
         {

@@ -22,6 +22,9 @@ public sealed class ClusterTests(ITestOutputHelper output)
     private long _failures;
     private long _stale;
     private readonly List<double> _propagationMs = [];
+    private readonly Dictionary<string, double> _slowestByPhase = [];
+    private readonly Dictionary<string, double> _slowestCallByPhase = [];
+    private string _phase = "start";
     private readonly List<string> _failureMessages = [];
 
     [Fact]
@@ -47,15 +50,28 @@ public sealed class ClusterTests(ITestOutputHelper output)
         const string Query = "when is the boiler serviced?";
         await RecallIdsAsync(clientB, Query);
         await RecallIdsAsync(clientC, Query);
+        _phase = "remember on A";
         long boiler = await RememberAsync(clientA, "The boiler service is booked for the second Tuesday of November.");
         await AwaitAsync([("B", clientB), ("C", clientC)], Query, boiler, present: true);
 
+        // A query embedded on A is not embedded again on B: the embedding comes from Redis.
+        _phase = "shared embeddings";
+        const string Fresh = "which day is the heating engineer coming?";
+        await RecallIdsAsync(clientA, Fresh);
+        JsonElement before = (await Call(clientB, "memory_status")).GetProperty("cache");
+        await RecallIdsAsync(clientB, Fresh);
+        JsonElement after = (await Call(clientB, "memory_status")).GetProperty("cache");
+        Assert.Equal(before.GetProperty("queryEmbeddingsComputed").GetInt64(), after.GetProperty("queryEmbeddingsComputed").GetInt64());
+        Assert.Equal(before.GetProperty("queryEmbeddingsReused").GetInt64() + 1, after.GetProperty("queryEmbeddingsReused").GetInt64());
+
         // Forget on C: gone from A's and B's results (both had it cached).
         await RecallIdsAsync(clientA, Query);
+        _phase = "forget";
         await ForgetAsync(clientC, boiler);
         await AwaitAsync([("A", clientA), ("B", clientB), ("C", clientC)], Query, boiler, present: false);
 
         // Redis killed mid-run and restarted: calls go on throughout (new query texts reach Redis for their embeddings).
+        _phase = "redis outage";
         long ferry = await RememberAsync(clientB, "The ferry to the island leaves at seven from pier four.");
         await AwaitAsync(all, "what time does the ferry leave?", ferry, present: true);
         await redis.StopAsync();
@@ -76,6 +92,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         await AwaitAsync(all, "what time does the ferry leave?", ferry, present: false);
 
         // PostgreSQL restarted: the instances reconnect and catch up.
+        _phase = "postgres restart";
         await postgres.RestartAsync();
         long passport = await RememberAsync(clientA, "The passports expire in March; renew them in January.");
         await AwaitAsync(all, "when do the passports expire?", passport, present: true);
@@ -83,6 +100,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         await AwaitAsync(all, "which evening do the bins go out?", bins, present: true);
 
         // One instance killed: the other two are unaffected.
+        _phase = "instance killed";
         await c.KillAsync();
         long plants = await RememberAsync(clientA, "Water the tomato plants every other morning.");
         await AwaitAsync([("A", clientA), ("B", clientB)], "how often to water the tomatoes?", plants, present: true);
@@ -100,6 +118,11 @@ public sealed class ClusterTests(ITestOutputHelper output)
         output.WriteLine(
             $"cluster: {_calls} calls, {_failures} failures, {_stale} stale reads (a change not seen within {PropagationBound.TotalSeconds:0} s); "
             + $"propagation to another instance over {_propagationMs.Count} observations: median {Percentile(0.5):0} ms, max {Percentile(1):0} ms");
+        foreach ((string phase, double slowest) in _slowestByPhase)
+        {
+            output.WriteLine($"slowest propagation, {phase}: {slowest:0} ms; slowest call: {_slowestCallByPhase.GetValueOrDefault(phase):0} ms");
+        }
+
         foreach (string failure in _failureMessages)
         {
             output.WriteLine("failure: " + failure);
@@ -107,6 +130,40 @@ public sealed class ClusterTests(ITestOutputHelper output)
 
         Assert.Equal(0, _failures);
         Assert.Equal(0, _stale);
+    }
+
+    [Fact]
+    public async Task Conflicting_or_unreachable_servers_fail_the_start_in_one_line_without_the_password()
+    {
+        const string Password = "Sup3r-Secret-Pa55word";
+        int closed = FreePort();
+        string connection = $"Host=127.0.0.1;Port={closed.ToString(CultureInfo.InvariantCulture)};Database=cortex;Username=cortex;Password={Password};Timeout=3";
+        using var directory = new TemporaryDirectory();
+
+        (string[] Arguments, Dictionary<string, string?>? Environment, int Code, string Says)[] cases =
+        [
+            (["--postgres", connection, "--store", directory.Path], null, 2, "--postgres and --store"),
+            (["--redis", $"127.0.0.1:{closed.ToString(CultureInfo.InvariantCulture)},password={Password}", "--store", directory.Path], null, 1, "cannot reach Redis"),
+            ([], new() { ["CORTEX_POSTGRES"] = connection }, 1, "PostgreSQL"),
+        ];
+        foreach ((string[] arguments, Dictionary<string, string?>? environment, int code, string says) in cases)
+        {
+            await using CortexProcess server = CortexProcess.Start(["serve", "--urls", "http://127.0.0.1:0", .. arguments], environment);
+            int exit = await server.WaitForExitAsync(CortexProcess.StartTimeout);
+            output.WriteLine($"exit {exit}: {server.Error}");
+            Assert.True(exit == code, $"cortex serve {string.Join(' ', arguments)} exited with {exit}, not {code}; stderr:\n{server.Error}");
+            string line = Assert.Single(server.ErrorLines, l => l.StartsWith("cortex:", StringComparison.Ordinal));
+            Assert.Contains(says, line, StringComparison.Ordinal);
+            Assert.DoesNotContain(Password, server.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain(Password, server.Output, StringComparison.Ordinal);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private double Percentile(double p) => _propagationMs.Count == 0 ? 0 : _propagationMs[(int)Math.Min(_propagationMs.Count - 1, Math.Ceiling(p * _propagationMs.Count) - 1 < 0 ? 0 : Math.Ceiling(p * _propagationMs.Count) - 1)];
@@ -123,6 +180,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
                 if (ids.Contains(id) == present)
                 {
                     _propagationMs.Add(clock.Elapsed.TotalMilliseconds);
+                    _slowestByPhase[_phase] = Math.Max(_slowestByPhase.GetValueOrDefault(_phase), clock.Elapsed.TotalMilliseconds);
                     break;
                 }
 
@@ -158,9 +216,11 @@ public sealed class ClusterTests(ITestOutputHelper output)
     private async Task<JsonElement> Call(MemoryToolClient client, string tool, Dictionary<string, object?>? arguments = null)
     {
         _calls++;
+        var clock = Stopwatch.StartNew();
         try
         {
             CallToolResult result = await client.Client.CallToolAsync(tool, arguments ?? []);
+            _slowestCallByPhase[_phase] = Math.Max(_slowestCallByPhase.GetValueOrDefault(_phase), clock.Elapsed.TotalMilliseconds);
             if (result.IsError == true || result.StructuredContent is null)
             {
                 _failures++;
