@@ -109,7 +109,10 @@ public sealed class ClusterTests(ITestOutputHelper output)
 
         // No password in anything an instance wrote or reports.
         JsonElement status = await Call(clientA, "memory_status");
-        foreach (string text in (string[])[a.Error, b.Error, c.Error, a.Output, b.Output, status.GetRawText()])
+        using var http = new HttpClient();
+        string health = await http.GetStringAsync(new Uri(a.Endpoint!, "/health"));
+        Assert.Contains("PostgreSQL", status.GetRawText(), StringComparison.Ordinal);
+        foreach (string text in (string[])[a.Error, b.Error, c.Error, a.Output, b.Output, status.GetRawText(), health])
         {
             Assert.DoesNotContain(postgres.TestPassword, text, StringComparison.Ordinal);
         }
