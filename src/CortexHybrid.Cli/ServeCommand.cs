@@ -101,7 +101,7 @@ internal static class ServeCommand
                 connection = fromEnvironment;
             }
 
-            if (connection is { Length: 0 } || (connection is not null && string.IsNullOrWhiteSpace(connection)))
+            if (connection is not null && string.IsNullOrWhiteSpace(connection))
             {
                 throw new UsageException("--postgres takes a connection string; it is empty.");
             }
