@@ -94,6 +94,7 @@ public sealed partial class SemanticMemory : IAsyncDisposable
     private readonly SemanticMemoryOptions _options;
     private readonly MemoryRules _rules;
     private readonly TieredCache _cache;
+    private readonly TieredCache _embeddingCache;
     private readonly bool _ownsCache;
     private readonly PerformanceMonitor _monitor;
     private readonly bool _ownsMonitor;
@@ -124,6 +125,12 @@ public sealed partial class SemanticMemory : IAsyncDisposable
     /// <param name="logger">Where opening and failures are logged; null for none.</param>
     /// <param name="timeProvider">The clock for stored-at times and latencies; null for <see cref="TimeProvider.System"/>.</param>
     /// <param name="kernel">The similarity kernel of the index; null for <see cref="SimilarityKernels.Default"/>.</param>
+    /// <param name="embeddingCache">
+    /// The cache for query embeddings only; null for <paramref name="cache"/>. Not owned. An embedding
+    /// is a pure function of the query text and the model, so this cache may be shared by every
+    /// instance of a cluster (a shared Redis level 3); recall responses, keyed by this instance's
+    /// generation, stay in <paramref name="cache"/>, which must not be shared.
+    /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="store"/> or <paramref name="embeddings"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     /// <exception cref="InvalidOperationException">The generator's metadata names no model and <see cref="SemanticMemoryOptions.ModelId"/> is not set, or it gives no dimension.</exception>
@@ -135,7 +142,8 @@ public sealed partial class SemanticMemory : IAsyncDisposable
         PerformanceMonitor? monitor = null,
         ILogger? logger = null,
         TimeProvider? timeProvider = null,
-        ISimilarityKernel? kernel = null)
+        ISimilarityKernel? kernel = null,
+        TieredCache? embeddingCache = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(embeddings);
@@ -168,6 +176,7 @@ public sealed partial class SemanticMemory : IAsyncDisposable
                 DefaultTtl = _options.RecallCacheTtl,
             },
             timeProvider: _time);
+        _embeddingCache = embeddingCache ?? _cache;
         _ownsMonitor = monitor is null;
         _monitor = monitor ?? new PerformanceMonitor(
             new PerformanceMonitorOptions { Name = "memory", LatencyTarget = TimeSpan.FromMilliseconds(50), HealthIgnoredErrorCategories = ClientErrorCategories },

@@ -1,4 +1,5 @@
 using CortexHybrid.Hosting;
+using CortexHybrid.Caching;
 using CortexHybrid.Memory.Stores;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -30,6 +31,9 @@ public sealed class SemanticMemoryBuilder
 
     /// <summary>Builds the embedding generator; default: the app's registered one, else none (registration then fails at start).</summary>
     internal Func<IServiceProvider, IEmbeddingGenerator<string, Embedding<float>>>? Embeddings { get; private set; }
+
+    /// <summary>Builds the cache for query embeddings; default: none (the memory's own cache holds them).</summary>
+    internal Func<IServiceProvider, TieredCache>? EmbeddingCache { get; private set; }
 
     /// <summary>Binds the options to a configuration section, e.g. <c>"Cortex:Memory"</c>; a bad value fails the host's start with a message naming the setting.</summary>
     /// <param name="sectionPath">The section's path in the app's <see cref="IConfiguration"/>.</param>
@@ -89,6 +93,22 @@ public sealed class SemanticMemoryBuilder
     {
         ArgumentNullException.ThrowIfNull(store);
         Store = store;
+        return this;
+    }
+
+    /// <summary>
+    /// Keeps query embeddings in the cache <paramref name="cache"/> builds (one whose level 3 is
+    /// shared through Redis, say) instead of the memory's own cache. Embeddings are a pure function
+    /// of the text and the model, so instances of one model may share them; recall responses stay in
+    /// the memory's own cache, keyed by this instance's generation.
+    /// </summary>
+    /// <param name="cache">Builds the cache, once; the container, not the memory, disposes what it registers.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="cache"/> is null.</exception>
+    public SemanticMemoryBuilder UseEmbeddingCache(Func<IServiceProvider, TieredCache> cache)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        EmbeddingCache = cache;
         return this;
     }
 
