@@ -135,11 +135,21 @@ public sealed class MiniLmModelFileTests
     [Fact]
     public async Task Loading_can_be_cancelled_while_the_session_is_created()
     {
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        // Cancelled 50 ms into a load of about a second, from a thread of its own: a timer's
+        // callback waits for a pool thread, and a busy pool can run it after the load is done.
+        using var cancellation = new CancellationTokenSource();
+        var canceller = new Thread(() =>
+        {
+            Thread.Sleep(50);
+            cancellation.Cancel();
+        })
+        { IsBackground = true, Name = "test canceller" };
+        canceller.Start();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => MiniLmEmbeddingGenerator.CreateAsync(
             new MiniLmEmbeddingGeneratorOptions { ModelDirectory = MiniLmFixture.SharedModelDirectory, Encoders = 1 },
             cancellationToken: cancellation.Token));
+        canceller.Join();
     }
 
     [Fact]
