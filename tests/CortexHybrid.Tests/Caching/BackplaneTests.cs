@@ -11,6 +11,7 @@ namespace CortexHybrid.Tests.Caching;
 /// The <see cref="RedisBackplane"/>: what one instance changes, the others stop serving; after a
 /// Redis outage no instance serves what was invalidated during it. Real <c>redis-server</c>, real time.
 /// </summary>
+[Collection(RedisOutageCollection.Name)]
 public sealed class BackplaneTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(10);

@@ -12,6 +12,7 @@ namespace CortexHybrid.Tests.Caching;
 /// <see cref="TieredCache"/> with a real <c>redis-server</c> (started per test by <see cref="RedisServer"/>)
 /// behind <see cref="RedisCache"/> as level 3. Real time throughout.
 /// </summary>
+[Collection(RedisOutageCollection.Name)]
 public sealed class RedisLevel3Tests(ITestOutputHelper output) : IAsyncLifetime
 {
     /// <summary>What one call may take, at most, with level 3 up or down: the timeouts are 0.5 to 2 s.</summary>

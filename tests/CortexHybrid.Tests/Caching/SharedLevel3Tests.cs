@@ -12,6 +12,7 @@ namespace CortexHybrid.Tests.Caching;
 /// <see cref="Level3Mode.Shared"/>: two <see cref="TieredCache"/> instances, each on its own
 /// connection to one real <c>redis-server</c>, share level 3 written through.
 /// </summary>
+[Collection(RedisOutageCollection.Name)]
 public sealed class SharedLevel3Tests : IAsyncLifetime
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(10);
