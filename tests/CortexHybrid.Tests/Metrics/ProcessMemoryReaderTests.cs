@@ -46,7 +46,9 @@ public class ProcessMemoryReaderTests
         // Both read the same kernel figures; the resident set moves a little between the two reads.
         Assert.Equal(process.WorkingSet64, workingSet, tolerance: 64 * 1024 * 1024);
         Assert.True(peak >= workingSet, $"peak {peak} below the working set {workingSet}");
-        Assert.True(process.PeakWorkingSet64 >= peak, $"the process class read a lower peak {process.PeakWorkingSet64} after {peak}");
+        // The high-water mark only rises, but the two reads were seen a page apart the wrong way
+        // round (the kernel folds per-thread RSS counters into it lazily): a megabyte of slack.
+        Assert.True(process.PeakWorkingSet64 >= peak - (1024 * 1024), $"the process class read a lower peak {process.PeakWorkingSet64} after {peak}");
         Assert.Equal(ProcessMemoryReader.Read().Peak, process.PeakWorkingSet64, tolerance: 64 * 1024 * 1024);
     }
 }
