@@ -29,6 +29,12 @@ mod simd_i8;
 mod top_k;
 
 #[cfg(test)]
+mod quantized_abi_tests;
+#[cfg(test)]
+mod quantized_tests;
+#[cfg(test)]
+mod quantized_top_k_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod top_k_tests;
