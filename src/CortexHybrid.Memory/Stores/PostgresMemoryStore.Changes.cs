@@ -15,9 +15,13 @@ public sealed partial class PostgresMemoryStore
     public async Task<long> ReadLastSequenceAsync(CancellationToken cancellationToken = default)
     {
         using Call call = Enter();
-        await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using NpgsqlCommand select = Command(connection, _schema.LastSequenceSql);
-        return (long)(await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        return await OnConnectionAsync(
+            async (connection, _, token) =>
+            {
+                await using NpgsqlCommand select = Command(connection, _schema.LastSequenceSql);
+                return (long)(await select.ExecuteScalarAsync(token).ConfigureAwait(false))!;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -160,7 +164,7 @@ public sealed partial class PostgresMemoryStore
             catch (Exception e) when (e is not InvalidDataException)
             {
                 Failure = token.IsCancellationRequested ? "cancelled" : store.Reason(e);
-                await DropAsync().ConfigureAwait(false);
+                await DropAsync(cleared: !token.IsCancellationRequested).ConfigureAwait(false);
                 return null;
             }
         }
@@ -180,11 +184,11 @@ public sealed partial class PostgresMemoryStore
             catch (Exception e)
             {
                 Failure = token.IsCancellationRequested ? "cancelled" : store.Reason(e);
-                await DropAsync().ConfigureAwait(false);
+                await DropAsync(cleared: !token.IsCancellationRequested).ConfigureAwait(false);
             }
         }
 
-        public ValueTask DisposeAsync() => DropAsync();
+        public ValueTask DisposeAsync() => DropAsync(cleared: false);
 
         /// <summary>Connects and listens before anything is read, so no commit after the read goes unnoticed.</summary>
         private async Task<NpgsqlConnection> ListenAsync(CancellationToken token)
@@ -208,8 +212,14 @@ public sealed partial class PostgresMemoryStore
             return connection;
         }
 
-        private async ValueTask DropAsync()
+        /// <summary>Closes the listening connection; <paramref name="cleared"/> after a failure, when the pool's idle connections, which lost the server too, are cleared as well.</summary>
+        private async ValueTask DropAsync(bool cleared)
         {
+            if (cleared)
+            {
+                store._dataSource.Clear();
+            }
+
             if (Interlocked.Exchange(ref _connection, null) is { } connection)
             {
                 connection.Notification -= OnNotification;

@@ -18,10 +18,15 @@ public sealed partial class PostgresMemoryStore
     {
         ArgumentNullException.ThrowIfNull(text);
         using Call call = Enter();
-        await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using NpgsqlCommand find = Command(connection, _schema.FindSql);
-        find.Parameters.Add(new() { Value = MemoryCodec.HashText(text) });
-        return await find.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long id ? id : null;
+        byte[] hash = MemoryCodec.HashText(text);
+        return await OnConnectionAsync(
+            async (connection, _, token) =>
+            {
+                await using NpgsqlCommand find = Command(connection, _schema.FindSql);
+                find.Parameters.Add(new() { Value = hash });
+                return await find.ExecuteScalarAsync(token).ConfigureAwait(false) is long id ? id : (long?)null;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -42,10 +47,14 @@ public sealed partial class PostgresMemoryStore
         }
 
         long[] wanted = [.. ids.Distinct()];
-        await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using NpgsqlCommand select = Command(connection, _schema.GetSql);
-        select.Parameters.Add(new() { Value = wanted });
-        return await ReadRecordsAsync(select, Math.Min(wanted.Length, 1024), cancellationToken).ConfigureAwait(false);
+        return await OnConnectionAsync(
+            async (connection, _, token) =>
+            {
+                await using NpgsqlCommand select = Command(connection, _schema.GetSql);
+                select.Parameters.Add(new() { Value = wanted });
+                return await ReadRecordsAsync(select, Math.Min(wanted.Length, 1024), token).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -60,15 +69,19 @@ public sealed partial class PostgresMemoryStore
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         using Call call = Enter();
-        await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using NpgsqlCommand select = Command(connection, tag is null ? _schema.RecentSql : _schema.RecentWithTagSql);
-        select.Parameters.Add(new() { Value = limit });
-        if (tag is not null)
-        {
-            select.Parameters.Add(new() { Value = tag });
-        }
+        return await OnConnectionAsync(
+            async (connection, _, token) =>
+            {
+                await using NpgsqlCommand select = Command(connection, tag is null ? _schema.RecentSql : _schema.RecentWithTagSql);
+                select.Parameters.Add(new() { Value = limit });
+                if (tag is not null)
+                {
+                    select.Parameters.Add(new() { Value = tag });
+                }
 
-        return await ReadRecordsAsync(select, Math.Min(limit, 1024), cancellationToken).ConfigureAwait(false);
+                return await ReadRecordsAsync(select, Math.Min(limit, 1024), token).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -79,14 +92,18 @@ public sealed partial class PostgresMemoryStore
     public async Task<long> CountAsync(string? tag = null, CancellationToken cancellationToken = default)
     {
         using Call call = Enter();
-        await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using NpgsqlCommand count = Command(connection, tag is null ? _schema.CountSql : _schema.CountWithTagSql);
-        if (tag is not null)
-        {
-            count.Parameters.Add(new() { Value = tag });
-        }
+        return await OnConnectionAsync(
+            async (connection, _, token) =>
+            {
+                await using NpgsqlCommand count = Command(connection, tag is null ? _schema.CountSql : _schema.CountWithTagSql);
+                if (tag is not null)
+                {
+                    count.Parameters.Add(new() { Value = tag });
+                }
 
-        return (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+                return (long)(await count.ExecuteScalarAsync(token).ConfigureAwait(false))!;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -120,18 +137,22 @@ public sealed partial class PostgresMemoryStore
         }
 
         using Call call = Enter();
-        await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using NpgsqlCommand select = Command(connection, _schema.AllTagsSql);
-        select.Parameters.Add(new() { Value = distinct.ToArray() });
-        select.Parameters.Add(new() { Value = (long)distinct.Count });
-        var ids = new HashSet<long>();
-        await using NpgsqlDataReader reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            ids.Add(reader.GetInt64(0));
-        }
+        return await OnConnectionAsync<IReadOnlySet<long>>(
+            async (connection, _, token) =>
+            {
+                await using NpgsqlCommand select = Command(connection, _schema.AllTagsSql);
+                select.Parameters.Add(new() { Value = distinct.ToArray() });
+                select.Parameters.Add(new() { Value = (long)distinct.Count });
+                var ids = new HashSet<long>();
+                await using NpgsqlDataReader reader = await select.ExecuteReaderAsync(token).ConfigureAwait(false);
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    ids.Add(reader.GetInt64(0));
+                }
 
-        return ids;
+                return ids;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -161,19 +182,26 @@ public sealed partial class PostgresMemoryStore
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
-            page.Clear();
             using (Enter())
             {
-                await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                await using NpgsqlCommand select = Command(connection, _schema.VectorsSql);
-                select.Parameters.Add(new() { Value = after });
-                select.Parameters.Add(new() { Value = VectorPageSize });
-                await using NpgsqlDataReader reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    long id = reader.GetInt64(0);
-                    page.Add(new StoredVector(id, DecodeVector(id, reader.GetFieldValue<byte[]>(1), dimensions)));
-                }
+                long from = after;
+                await OnConnectionAsync(
+                    async (connection, _, token) =>
+                    {
+                        page.Clear();
+                        await using NpgsqlCommand select = Command(connection, _schema.VectorsSql);
+                        select.Parameters.Add(new() { Value = from });
+                        select.Parameters.Add(new() { Value = VectorPageSize });
+                        await using NpgsqlDataReader reader = await select.ExecuteReaderAsync(token).ConfigureAwait(false);
+                        while (await reader.ReadAsync(token).ConfigureAwait(false))
+                        {
+                            long id = reader.GetInt64(0);
+                            page.Add(new StoredVector(id, DecodeVector(id, reader.GetFieldValue<byte[]>(1), dimensions)));
+                        }
+
+                        return page.Count;
+                    },
+                    cancellationToken).ConfigureAwait(false);
             }
 
             foreach (StoredVector vector in page)

@@ -47,77 +47,82 @@ public sealed partial class PostgresMemoryStore
 
         cancellationToken.ThrowIfCancellationRequested();
         EncodedBatch batch = Encode(drafts);
-        var results = new StoreResult[drafts.Count];
-        await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var ids = new Dictionary<HashKey, long>(batch.Count);
-        var added = new HashSet<HashKey>();
-        long lastSequence = 0;
-        await using (NpgsqlBatch insert = NewBatch(connection, transaction))
-        {
-            insert.BatchCommands.Add(LockCommand());
-            insert.BatchCommands.Add(new NpgsqlBatchCommand(_schema.InsertSql)
+        return await OnConnectionAsync(
+            async (connection, attempt, token) =>
             {
-                Parameters =
+                var results = new StoreResult[drafts.Count];
+                await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(token).ConfigureAwait(false);
+                var ids = new Dictionary<HashKey, long>(batch.Count);
+                var added = new HashSet<HashKey>();
+                long lastSequence = 0;
+                await using (NpgsqlBatch insert = NewBatch(connection, transaction))
                 {
-                    new() { Value = batch.Texts },
-                    new() { Value = batch.Hashes },
-                    new() { Value = batch.Metadata },
-                    new() { Value = batch.StoredAt },
-                    new() { Value = batch.Vectors },
-                },
-            });
-            await using NpgsqlDataReader reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var hash = new HashKey(reader.GetFieldValue<byte[]>(1));
-                ids[hash] = reader.GetInt64(0);
-                added.Add(hash);
-                lastSequence = Math.Max(lastSequence, reader.GetInt64(2));
-            }
-        }
+                    insert.BatchCommands.Add(LockCommand());
+                    insert.BatchCommands.Add(new NpgsqlBatchCommand(_schema.InsertSql)
+                    {
+                        Parameters =
+                        {
+                            new() { Value = batch.Texts },
+                            new() { Value = batch.Hashes },
+                            new() { Value = batch.Metadata },
+                            new() { Value = batch.StoredAt },
+                            new() { Value = batch.Vectors },
+                        },
+                    });
+                    await using NpgsqlDataReader reader = await insert.ExecuteReaderAsync(token).ConfigureAwait(false);
+                    await reader.NextResultAsync(token).ConfigureAwait(false);
+                    while (await reader.ReadAsync(token).ConfigureAwait(false))
+                    {
+                        var hash = new HashKey(reader.GetFieldValue<byte[]>(1));
+                        ids[hash] = reader.GetInt64(0);
+                        added.Add(hash);
+                        lastSequence = Math.Max(lastSequence, reader.GetInt64(2));
+                    }
+                }
 
-        if (added.Count < batch.Count)
-        {
-            // Stored before this batch (by any instance): the lock was taken before the insert, so they are committed.
-            byte[][] missing = [.. batch.Hashes.Where(h => !added.Contains(new HashKey(h)))];
-            await using NpgsqlCommand find = Command(connection, _schema.FindManySql, transaction);
-            find.Parameters.Add(new() { Value = missing });
-            await using NpgsqlDataReader reader = await find.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                ids[new HashKey(reader.GetFieldValue<byte[]>(0))] = reader.GetInt64(1);
-            }
-        }
+                if (added.Count < batch.Count)
+                {
+                    // Stored before this batch (by any instance): the lock was taken before the insert, so they are committed.
+                    byte[][] missing = [.. batch.Hashes.Where(h => !added.Contains(new HashKey(h)))];
+                    await using NpgsqlCommand find = Command(connection, _schema.FindManySql, transaction);
+                    find.Parameters.Add(new() { Value = missing });
+                    await using NpgsqlDataReader reader = await find.ExecuteReaderAsync(token).ConfigureAwait(false);
+                    while (await reader.ReadAsync(token).ConfigureAwait(false))
+                    {
+                        ids[new HashKey(reader.GetFieldValue<byte[]>(0))] = reader.GetInt64(1);
+                    }
+                }
 
-        if (added.Count > 0)
-        {
-            await using NpgsqlBatch tagsAndNotify = NewBatch(connection, transaction);
-            (long[] tagIds, int[] positions, string[] tags) = Tags(drafts, batch, ids, added);
-            if (tags.Length > 0)
-            {
-                tagsAndNotify.BatchCommands.Add(new NpgsqlBatchCommand(_schema.InsertTagsSql) { Parameters = { new() { Value = tagIds }, new() { Value = positions }, new() { Value = tags } } });
-            }
+                if (added.Count > 0)
+                {
+                    await using NpgsqlBatch tagsAndNotify = NewBatch(connection, transaction);
+                    (long[] tagIds, int[] positions, string[] tags) = Tags(drafts, batch, ids, added);
+                    if (tags.Length > 0)
+                    {
+                        tagsAndNotify.BatchCommands.Add(new NpgsqlBatchCommand(_schema.InsertTagsSql) { Parameters = { new() { Value = tagIds }, new() { Value = positions }, new() { Value = tags } } });
+                    }
 
-            tagsAndNotify.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify($1, $2)")
-            {
-                Parameters = { new() { Value = _schema.Channel }, new() { Value = lastSequence.ToString(CultureInfo.InvariantCulture) } },
-            });
-            await tagsAndNotify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+                    tagsAndNotify.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify($1, $2)")
+                    {
+                        Parameters = { new() { Value = _schema.Channel }, new() { Value = lastSequence.ToString(CultureInfo.InvariantCulture) } },
+                    });
+                    await tagsAndNotify.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+                }
 
-        for (int i = 0; i < drafts.Count; i++)
-        {
-            int first = batch.FirstOf[i];
-            var hash = new HashKey(batch.Hashes[batch.Unique[first]]);
-            long id = ids.TryGetValue(hash, out long found) ? found : throw new InvalidOperationException($"The {Description} neither stored nor found draft {i}'s text.");
-            results[i] = new StoreResult(id, Added: first == i && added.Contains(hash));
-        }
+                for (int i = 0; i < drafts.Count; i++)
+                {
+                    int first = batch.FirstOf[i];
+                    var hash = new HashKey(batch.Hashes[batch.Unique[first]]);
+                    long id = ids.TryGetValue(hash, out long found) ? found : throw new InvalidOperationException($"The {Description} neither stored nor found draft {i}'s text.");
+                    results[i] = new StoreResult(id, Added: first == i && added.Contains(hash));
+                }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-        return results;
+                token.ThrowIfCancellationRequested();
+                attempt.Commit();
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                return (IReadOnlyList<StoreResult>)results;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -130,25 +135,30 @@ public sealed partial class PostgresMemoryStore
     {
         using Call call = Enter();
         cancellationToken.ThrowIfCancellationRequested();
-        await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        bool deleted;
-        await using (NpgsqlBatch delete = NewBatch(connection, transaction))
-        {
-            delete.BatchCommands.Add(LockCommand());
-            delete.BatchCommands.Add(new NpgsqlBatchCommand(_schema.DeleteSql) { Parameters = { new() { Value = id }, new() { Value = _schema.Channel } } });
-            await using NpgsqlDataReader reader = await delete.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-            deleted = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        }
+        return await OnConnectionAsync(
+            async (connection, attempt, token) =>
+            {
+                await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(token).ConfigureAwait(false);
+                bool deleted;
+                await using (NpgsqlBatch delete = NewBatch(connection, transaction))
+                {
+                    delete.BatchCommands.Add(LockCommand());
+                    delete.BatchCommands.Add(new NpgsqlBatchCommand(_schema.DeleteSql) { Parameters = { new() { Value = id }, new() { Value = _schema.Channel } } });
+                    await using NpgsqlDataReader reader = await delete.ExecuteReaderAsync(token).ConfigureAwait(false);
+                    await reader.NextResultAsync(token).ConfigureAwait(false);
+                    deleted = await reader.ReadAsync(token).ConfigureAwait(false);
+                }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        if (deleted)
-        {
-            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-        }
+                token.ThrowIfCancellationRequested();
+                if (deleted)
+                {
+                    attempt.Commit();
+                    await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                }
 
-        return deleted;
+                return deleted;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -76,8 +76,16 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>The test role's connection string to <see cref="Database"/>, with its password.</summary>
     public string ConnectionString => Builder(TestUser, TestPassword, Database).ConnectionString;
 
-    /// <summary>The superuser's connection string to <see cref="Database"/>.</summary>
-    public string AdminConnectionString => Builder(AdminUser, AdminPassword, Database).ConnectionString;
+    /// <summary>The superuser's connection string to <see cref="Database"/>, unpooled: a restart leaves no dead connection of it behind.</summary>
+    public string AdminConnectionString
+    {
+        get
+        {
+            NpgsqlConnectionStringBuilder builder = Builder(AdminUser, AdminPassword, Database);
+            builder.Pooling = false;
+            return builder.ConnectionString;
+        }
+    }
 
     /// <summary>The test role's connection string with other settings.</summary>
     public NpgsqlConnectionStringBuilder Builder(string user, string password, string database) => new()
