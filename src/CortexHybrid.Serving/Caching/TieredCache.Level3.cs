@@ -60,6 +60,7 @@ public sealed partial class TieredCache
     {
         Interlocked.Increment(ref _level3Errors);
         Volatile.Write(ref _level3RetryAtTicks, NowTicks() + Level3RetryDelay.Ticks);
+        ArmRetry();
         CacheLog.Level3CallFailed(_logger, _options.Name, operation, exception);
         if (Interlocked.Exchange(ref _level3CircuitOpen, 1) == 0)
         {
@@ -392,6 +393,9 @@ public sealed partial class TieredCache
             _unremovedOrder.Enqueue(key);
             TrimUnremovedLocked();
         }
+
+        ArmRetry(); // shared mode only: a pending removal is retried even with no traffic
+
     }
 
     /// <summary>

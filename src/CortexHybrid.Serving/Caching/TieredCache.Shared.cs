@@ -41,6 +41,18 @@ public sealed partial class TieredCache
     private Task _backplaneReady = Task.CompletedTask;
     private int _subscribed;
     private int _replaying;
+
+    /// <summary>1 when a replay was asked for since the running one read what is pending.</summary>
+    private int _replayRequested;
+
+    /// <summary>Guards <see cref="_retryTimer"/> and <see cref="_retryDueTicks"/>.</summary>
+    private readonly Lock _retrySync = new();
+
+    /// <summary>Fires once when a retry is due (see <see cref="ArmRetry"/>); created at the first failure.</summary>
+    private ITimer? _retryTimer;
+
+    /// <summary>When the armed timer fires (UTC ticks of the cache's clock); 0 when it is not armed.</summary>
+    private long _retryDueTicks;
     private long _backplanePublished;
     private long _backplaneReceived;
     private long _reconnects;
@@ -74,6 +86,13 @@ public sealed partial class TieredCache
         }
 
         _shared.Connection.ConnectionRestored -= _onConnectionRestored;
+        lock (_retrySync)
+        {
+            _retryTimer?.Dispose();
+            _retryTimer = null;
+            _retryDueTicks = 0;
+        }
+
         if (_backplane is not null)
         {
             _backplane.Connection.ConnectionRestored -= _onConnectionRestored;
@@ -499,6 +518,11 @@ public sealed partial class TieredCache
                 _clearPending = pending;
                 break;
         }
+
+        if (pending && kind is not ('S' or 'R'))
+        {
+            ArmRetry(); // keys are armed by MarkUnremovedLocked
+        }
     }
 
     /// <summary>Tells the other instances; when that cannot be done, the change stays pending (deleted from Redis and published again later).</summary>
@@ -525,17 +549,121 @@ public sealed partial class TieredCache
     }
 
     /// <summary>
-    /// Once level 3 answers again: every pending invalidation is deleted from Redis and published
-    /// again, in the order clear, prefixes, tags, keys; stops at the first failure (the next
-    /// recovery resumes). One replay at a time.
+    /// Shared mode: after a failed call, and whenever an invalidation becomes pending, a timer
+    /// retries with no traffic needed. A Redis call that timed out leaves the connection up, so no
+    /// <c>ConnectionRestored</c> event comes; and an invalidation can become pending just after
+    /// another call closed the circuit and replayed. Without the timer such an invalidation would
+    /// wait (and other instances would keep serving what it removed) until this instance happened
+    /// to call Redis again. When the timer fires: an open circuit is probed at its retry time (a
+    /// probe that succeeds closes it and replays), a closed one replays at once; a failure arms the
+    /// timer again. An earlier due time wins over a later one.
     /// </summary>
-    private async Task ReplayPendingAsync()
+    /// <param name="due">How long from now; <see cref="Level3RetryDelay"/> (the retry time a failure sets) when null.</param>
+    private void ArmRetry(TimeSpan? due = null)
     {
-        if (_shared is null || Interlocked.Exchange(ref _replaying, 1) == 1)
+        if (_shared is null || Volatile.Read(ref _disposed) != 0)
         {
             return;
         }
 
+        TimeSpan delay = due ?? Level3RetryDelay;
+        long at = NowTicks() + delay.Ticks;
+        lock (_retrySync)
+        {
+            if (_retryDueTicks != 0 && _retryDueTicks <= at)
+            {
+                return;
+            }
+
+            _retryTimer ??= _time.CreateTimer(static state => ((TieredCache)state!).OnRetryDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            try
+            {
+                _retryTimer.Change(delay, Timeout.InfiniteTimeSpan);
+                _retryDueTicks = at;
+            }
+            catch (ObjectDisposedException)
+            {
+                // Disposed meanwhile: nothing to retry.
+            }
+        }
+    }
+
+    private void OnRetryDue()
+    {
+        lock (_retrySync)
+        {
+            _retryDueTicks = 0;
+        }
+
+        _ = RetryWhenDueAsync();
+    }
+
+    private async Task RetryWhenDueAsync()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (Volatile.Read(ref _level3CircuitOpen) == 1)
+            {
+                await ProbeLevel3Async(CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                await ReplayPendingAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception) when (exception is ObjectDisposedException or RedisException)
+        {
+            // Disposed meanwhile, or a failure the calls did not count: tried again below.
+        }
+
+        if (Volatile.Read(ref _disposed) == 0 && Volatile.Read(ref _level3CircuitOpen) == 1)
+        {
+            // Still open: the probe failed (its failure set a new retry time), or it did not run
+            // (the timer fired before the retry time, or raced another call). Probe at the retry time.
+            long remaining = Volatile.Read(ref _level3RetryAtTicks) - NowTicks();
+            ArmRetry(TimeSpan.FromTicks(Math.Clamp(remaining, TimeSpan.TicksPerMillisecond, Level3RetryDelay.Ticks)));
+        }
+    }
+
+    /// <summary>
+    /// Once level 3 answers again: every pending invalidation is deleted from Redis and published
+    /// again, in the order clear, prefixes, tags, keys; a pass stops at the first failure (the next
+    /// recovery or probe resumes). One replay at a time: asked for while one runs, it runs another
+    /// pass after it, so an invalidation that became pending during a pass is not left behind.
+    /// </summary>
+    private async Task ReplayPendingAsync()
+    {
+        if (_shared is null)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _replayRequested, 1);
+        while (Volatile.Read(ref _replayRequested) == 1 && Interlocked.Exchange(ref _replaying, 1) == 0)
+        {
+            try
+            {
+                while (Interlocked.Exchange(ref _replayRequested, 0) == 1 && Volatile.Read(ref _disposed) == 0)
+                {
+                    await ReplayPassAsync().ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _replaying, 0);
+            }
+
+            // A request that came after the last check and before the release is run here.
+        }
+    }
+
+    private async Task ReplayPassAsync()
+    {
         try
         {
             bool clear;
@@ -605,10 +733,6 @@ public sealed partial class TieredCache
         {
             // Best effort in the background: whatever is left stays pending for the next recovery.
             Debug.Assert(exception is ObjectDisposedException, $"replay failed unexpectedly: {exception}");
-        }
-        finally
-        {
-            Volatile.Write(ref _replaying, 0);
         }
     }
 
