@@ -77,6 +77,10 @@ public sealed class BackplaneTests(ITestOutputHelper output) : IAsyncLifetime
         for (int i = 0; i < keys.Length; i++)
         {
             await a.SetAsync(keys[i], old[i], new CacheEntryOptions { Ttl = Ttl, Tags = [i == 2 ? "t" : "u"] });
+
+            // The set's message reaches B before B keeps a copy: arriving after, it would drop that copy.
+            int sets = i + 1;
+            await EventuallyAsync(() => Task.FromResult(b.GetStatistics().BackplaneReceived == sets), $"A's set of {keys[i]} reaching B");
             Assert.Equal(old[i], await b.GetAsync(keys[i]));
             Assert.Equal(old[i], await b.GetAsync(keys[i])); // in B's level 1 now
         }
@@ -157,6 +161,32 @@ public sealed class BackplaneTests(ITestOutputHelper output) : IAsyncLifetime
             await a.GetAsync("probe");
             return await b.GetAsync("k") is null;
         }, "B dropping the value A removed during the stall");
+    }
+
+    [Fact]
+    public async Task A_removal_that_timed_out_reaches_the_other_instance_with_no_further_call_on_either()
+    {
+        (TieredCache a, _) = await _cluster.NewInstanceAsync(Options("quiet"));
+        (TieredCache b, _) = await _cluster.NewInstanceAsync(Options("quiet"));
+        await a.SetAsync("k", Text(1, 400));
+        await EventuallyAsync(() => Task.FromResult(b.GetStatistics().BackplaneReceived == 1), "A's set reaching B");
+        Assert.NotNull(await b.GetAsync("k"));
+        Assert.NotNull(await b.GetAsync("k"));
+        long received = b.GetStatistics().BackplaneReceived;
+
+        // A stall longer than the level 3 timeout: the removal neither reaches Redis nor is published.
+        ConnectionMultiplexer admin = await _cluster.ConnectAsync(admin: true);
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "1200", "ALL");
+        await a.RemoveAsync("k");
+        Assert.True(a.GetStatistics().Level3Errors > 0);
+
+        // No call on A or B from here: A's retry timer probes Redis once the circuit's retry time has
+        // come, and replays the removal. Only Redis and B's statistics are looked at.
+        await EventuallyAsync(
+            async () => !await admin.GetDatabase().KeyExistsAsync(_cluster.ValueKey("quiet", "k")) && b.GetStatistics().BackplaneReceived > received,
+            "the removal reaching Redis and B with no traffic");
+        Assert.Null(await b.GetAsync("k"));
+        Assert.False(a.GetStatistics().Level3CircuitOpen);
     }
 
     /// <summary>

@@ -24,15 +24,21 @@ internal sealed class SharedCacheCluster : IAsyncDisposable
 
     public Task StartAsync() => Redis.StartAsync();
 
-    /// <summary>A connection of its own (short timeouts, quick reconnects; an admin one waits out a CLIENT PAUSE), connected before it is returned.</summary>
-    public async Task<ConnectionMultiplexer> ConnectAsync(bool admin = false)
+    /// <summary>
+    /// A connection of its own (short timeouts, quick reconnects; an admin one waits out a CLIENT
+    /// PAUSE), connected before it is returned. Its commands time out after <paramref name="timeout"/>
+    /// (1 s when null; at least 5 s for an admin one): an instance's connection gets its cache's
+    /// level 3 timeout, so that the cache's timeout, not the connection's, decides what is an error.
+    /// </summary>
+    public async Task<ConnectionMultiplexer> ConnectAsync(bool admin = false, TimeSpan? timeout = null)
     {
+        int milliseconds = (int)Math.Max(admin ? 5_000 : 1_000, timeout?.TotalMilliseconds ?? 0);
         var configuration = new ConfigurationOptions
         {
             AbortOnConnectFail = false,
             ConnectTimeout = 1_000,
-            SyncTimeout = admin ? 5_000 : 1_000,
-            AsyncTimeout = admin ? 5_000 : 1_000,
+            SyncTimeout = milliseconds,
+            AsyncTimeout = milliseconds,
             ConnectRetry = 1,
             AllowAdmin = admin,
             ReconnectRetryPolicy = new LinearRetry(100),
@@ -48,7 +54,7 @@ internal sealed class SharedCacheCluster : IAsyncDisposable
     public async Task<(TieredCache Cache, ConnectionMultiplexer Redis)> NewInstanceAsync(TieredCacheOptions options, bool backplane = true, TimeProvider? timeProvider = null)
     {
         options.Level3Mode = Level3Mode.Shared;
-        ConnectionMultiplexer redis = await ConnectAsync();
+        ConnectionMultiplexer redis = await ConnectAsync(timeout: options.Level3Timeout);
         var cache = new TieredCache(
             options,
             new RedisSharedLevel3(redis, options.Name, KeyPrefix),

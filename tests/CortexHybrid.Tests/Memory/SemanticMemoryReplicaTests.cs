@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Time.Testing;
 using CortexHybrid.Memory;
 using CortexHybrid.Memory.Stores;
 using CortexHybrid.Tests.Memory.Embeddings;
@@ -114,9 +115,11 @@ public sealed class SemanticMemoryReplicaTests(PostgresStoreFixture fixture, ITe
     {
         string schema = PostgresStoreFixture.NewSchema();
         await using Instance a = await Instance.OpenAsync(fixture, schema);
-        // B waits about 5 s (4 to 6) before its first reconnection attempt: A's writes below land while it is away.
+        // B's feed waits 4 to 6 s of its own clock before it reconnects, and that clock moves only when
+        // the test moves it: A's writes below land while B is away, however slow this machine is.
         using var logs = new RecordingLoggerFactory();
-        await using Instance b = await Instance.OpenAsync(fixture, schema, reconnectDelay: TimeSpan.FromSeconds(5), logs: logs);
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using Instance b = await Instance.OpenAsync(fixture, schema, reconnectDelay: TimeSpan.FromSeconds(5), logs: logs, time: clock);
         long doomed = (await a.Memory.RememberAsync("a memory forgotten during the outage")).Id;
         await PollAsync(() => b.Memory.RecallAsync("forgotten during the outage"), hits => hits.FirstOrDefault(h => h.Id == doomed));
 
@@ -128,7 +131,17 @@ public sealed class SemanticMemoryReplicaTests(PostgresStoreFixture fixture, ITe
         }
 
         Assert.True(await RetryAsync(() => a.Memory.ForgetAsync(doomed)));
-        Assert.DoesNotContain(logs.Entries, e => e.EventId.Id == 5102); // B has not reconnected yet
+        await PollAsync(() => Task.FromResult(logs.Entries), entries => entries.FirstOrDefault(e => e.EventId.Id == 5101)); // B saw the loss
+        Assert.DoesNotContain(logs.Entries, e => e.EventId.Id == 5102); // and has not reconnected yet
+
+        // B's delay passes: it reconnects, then reads what it missed.
+        await PollAsync(
+            () =>
+            {
+                clock.Advance(TimeSpan.FromSeconds(1));
+                return Task.FromResult(logs.Entries);
+            },
+            entries => entries.FirstOrDefault(e => e.EventId.Id == 5102));
 
         foreach ((long id, int i) in written.Select((id, i) => (id, i)))
         {
@@ -193,7 +206,7 @@ public sealed class SemanticMemoryReplicaTests(PostgresStoreFixture fixture, ITe
 
         public SemanticMemory Memory { get; } = memory;
 
-        public static async Task<Instance> OpenAsync(PostgresStoreFixture fixture, string schema, TimeSpan? reconnectDelay = null, RecordingLoggerFactory? logs = null)
+        public static async Task<Instance> OpenAsync(PostgresStoreFixture fixture, string schema, TimeSpan? reconnectDelay = null, RecordingLoggerFactory? logs = null, TimeProvider? time = null)
         {
             PostgresMemoryStoreOptions options = PostgresStoreFixture.Options(schema);
             if (reconnectDelay is TimeSpan delay)
@@ -202,7 +215,7 @@ public sealed class SemanticMemoryReplicaTests(PostgresStoreFixture fixture, ITe
                 options.MaxReconnectDelay = delay;
             }
 
-            var store = new PostgresMemoryStore(fixture.ConnectionString, options, logger: logs?.CreateLogger("store"));
+            var store = new PostgresMemoryStore(fixture.ConnectionString, options, time, logs?.CreateLogger("store"));
             var memory = new SemanticMemory(store, new WordHashEmbeddingGenerator(), logger: logs?.CreateLogger("memory"));
             try
             {
