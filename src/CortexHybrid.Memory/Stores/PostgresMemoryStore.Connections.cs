@@ -1,4 +1,5 @@
 using System.Data;
+using System.Diagnostics;
 using Npgsql;
 
 namespace CortexHybrid.Memory.Stores;
@@ -23,30 +24,37 @@ public sealed partial class PostgresMemoryStore
         for (int tries = 1; ; tries++)
         {
             var attempt = new Attempt();
-            NpgsqlConnection? opened = null;
+            string? broken = null;
+
+            // A failure to open propagates: the server is away, and trying again at once would not help.
+            NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                opened = connection;
                 return await work(connection, attempt, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (tries == 1 && !attempt.Committing && !cancellationToken.IsCancellationRequested && IsBroken(opened, e))
+            catch (Exception e) when (tries == 1 && !attempt.Committing && !cancellationToken.IsCancellationRequested && IsBroken(connection, e))
             {
-                _dataSource.Clear();
-                PostgresStoreLog.BrokenConnectionReplaced(_logger, Description, Reason(e));
+                // Looked at here, before the connection is closed: closing resets its state.
+                broken = Reason(e);
             }
+            finally
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            Debug.Assert(broken is not null, "Only a broken connection's failure is caught.");
+            _dataSource.Clear();
+            PostgresStoreLog.BrokenConnectionReplaced(_logger, Description, broken);
         }
     }
 
     /// <summary>
     /// Whether a command failed because its pooled connection is dead: Npgsql marked it broken (the
     /// socket closed under it), or the server ended the session with a <c>FATAL</c> error (such as
-    /// <c>57P01</c>, terminated by an administrator or a shutdown). A failure to open a connection is
-    /// not one of these: the server is away, and trying again at once would not help.
+    /// <c>57P01</c>, terminated by an administrator or a shutdown).
     /// </summary>
-    private static bool IsBroken(NpgsqlConnection? connection, Exception e) =>
-        connection is not null
-        && e is NpgsqlException
+    private static bool IsBroken(NpgsqlConnection connection, Exception e) =>
+        e is NpgsqlException
         && (connection.FullState.HasFlag(ConnectionState.Broken)
             || (e is PostgresException postgres && string.Equals(postgres.InvariantSeverity, "FATAL", StringComparison.Ordinal)));
 

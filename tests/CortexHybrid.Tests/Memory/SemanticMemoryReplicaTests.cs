@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Time.Testing;
 using CortexHybrid.Memory;
 using CortexHybrid.Memory.Stores;
@@ -166,7 +167,12 @@ public sealed class SemanticMemoryReplicaTests(PostgresStoreFixture fixture, ITe
     }
 
     /// <summary>Calls <paramref name="read"/> until <paramref name="accept"/> gives a value, or fails at the deadline.</summary>
-    private static async Task<T> PollAsync<TRead, T>(Func<Task<TRead>> read, Func<TRead, T?> accept, bool quick = false)
+    private static async Task<T> PollAsync<TRead, T>(
+        Func<Task<TRead>> read,
+        Func<TRead, T?> accept,
+        bool quick = false,
+        [CallerLineNumber] int line = 0,
+        [CallerArgumentExpression(nameof(accept))] string what = "")
         where T : class
     {
         DateTime deadline = DateTime.UtcNow + Deadline;
@@ -177,7 +183,7 @@ public sealed class SemanticMemoryReplicaTests(PostgresStoreFixture fixture, ITe
                 return accepted;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"Not seen within {Deadline}.");
+            Assert.True(DateTime.UtcNow < deadline, $"Not seen within {Deadline} (line {line}): {what}");
             await Task.Delay(quick ? 1 : 10);
         }
     }
