@@ -70,6 +70,18 @@ public sealed class ClusterTests(ITestOutputHelper output)
         await ForgetAsync(clientC, boiler);
         await AwaitAsync([("A", clientA), ("B", clientB), ("C", clientC)], Query, boiler, present: false);
 
+        // A tagged memory forgotten on B: gone from A's and C's tag-filtered recalls (both had them
+        // cached) and from A's count of the tag.
+        _phase = "tagged forget";
+        string[] garden = ["garden"];
+        const string Hose = "where is the garden hose?";
+        long hose = await RememberAsync(clientA, "The garden hose hangs on the hook behind the shed door.", garden);
+        await AwaitAsync(all, Hose, hose, present: true, garden);
+        Assert.Equal(1, (await Call(clientA, "list_memories", new Dictionary<string, object?> { ["tag"] = "garden" })).GetProperty("total").GetInt64());
+        await ForgetAsync(clientB, hose);
+        await AwaitAsync([("A", clientA), ("C", clientC), ("B", clientB)], Hose, hose, present: false, garden);
+        Assert.Equal(0, (await Call(clientA, "list_memories", new Dictionary<string, object?> { ["tag"] = "garden" })).GetProperty("total").GetInt64());
+
         // Redis killed mid-run and restarted: calls go on throughout (new query texts reach Redis for their embeddings).
         _phase = "redis outage";
         long ferry = await RememberAsync(clientB, "The ferry to the island leaves at seven from pier four.");
@@ -172,14 +184,14 @@ public sealed class ClusterTests(ITestOutputHelper output)
     private double Percentile(double p) => _propagationMs.Count == 0 ? 0 : _propagationMs[(int)Math.Min(_propagationMs.Count - 1, Math.Ceiling(p * _propagationMs.Count) - 1 < 0 ? 0 : Math.Ceiling(p * _propagationMs.Count) - 1)];
 
     /// <summary>Polls each instance until <paramref name="id"/> is (or is no longer) among the query's hits; past the bound, a stale read.</summary>
-    private async Task AwaitAsync(IEnumerable<(string Name, MemoryToolClient Client)> instances, string query, long id, bool present)
+    private async Task AwaitAsync(IEnumerable<(string Name, MemoryToolClient Client)> instances, string query, long id, bool present, string[]? tags = null)
     {
         var clock = Stopwatch.StartNew();
         foreach ((string name, MemoryToolClient client) in instances)
         {
             while (true)
             {
-                long[] ids = await RecallIdsAsync(client, query);
+                long[] ids = await RecallIdsAsync(client, query, tags);
                 if (ids.Contains(id) == present)
                 {
                     _propagationMs.Add(clock.Elapsed.TotalMilliseconds);
@@ -199,15 +211,27 @@ public sealed class ClusterTests(ITestOutputHelper output)
         }
     }
 
-    private async Task<long[]> RecallIdsAsync(MemoryToolClient client, string query)
+    private async Task<long[]> RecallIdsAsync(MemoryToolClient client, string query, string[]? tags = null)
     {
-        JsonElement result = await Call(client, "recall", new Dictionary<string, object?> { ["query"] = query, ["k"] = 5 });
+        var arguments = new Dictionary<string, object?> { ["query"] = query, ["k"] = 5 };
+        if (tags is not null)
+        {
+            arguments["tags"] = tags;
+        }
+
+        JsonElement result = await Call(client, "recall", arguments);
         return result.ValueKind == JsonValueKind.Undefined ? [] : [.. MemoryScenario.Hits(result).Select(h => h.GetProperty("id").GetInt64())];
     }
 
-    private async Task<long> RememberAsync(MemoryToolClient client, string text)
+    private async Task<long> RememberAsync(MemoryToolClient client, string text, string[]? tags = null)
     {
-        JsonElement result = await Call(client, "remember", new Dictionary<string, object?> { ["text"] = text });
+        var arguments = new Dictionary<string, object?> { ["text"] = text };
+        if (tags is not null)
+        {
+            arguments["tags"] = tags;
+        }
+
+        JsonElement result = await Call(client, "remember", arguments);
         Assert.True(result.ValueKind != JsonValueKind.Undefined, $"remember failed: {string.Join("; ", _failureMessages)}");
         return result.GetProperty("id").GetInt64();
     }
