@@ -71,37 +71,41 @@ public sealed partial class PostgresMemoryStore
                     yield break;
                 }
 
+                // Lost when the read fails, or when the wait for a notification does: the connection
+                // found dead while waiting is a loss too (logged, then the delay), even if the server is
+                // back by the time the next read would reconnect.
+                bool lost;
                 List<MemoryChange>? page = await listener.TryReadAsync(after, token).ConfigureAwait(false);
                 if (page is null)
                 {
-                    if (!token.IsCancellationRequested)
+                    lost = true;
+                }
+                else
+                {
+                    if (lostSince is long since)
                     {
-                        lostSince ??= _time.GetTimestamp();
-                        TimeSpan wait = delay * (0.8 + (0.4 * Random.Shared.NextDouble()));
-                        PostgresStoreLog.ChangeFeedConnectionLost(_logger, Description, listener.Failure, wait, after);
-                        await DelayAsync(wait, token).ConfigureAwait(false);
-                        delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxReconnectDelay.Ticks));
+                        PostgresStoreLog.ChangeFeedReconnected(_logger, Description, _time.GetElapsedTime(since), after);
+                        lostSince = null;
+                        delay = _options.ReconnectDelay;
                     }
 
-                    continue;
+                    foreach (MemoryChange change in page)
+                    {
+                        after = change.Sequence;
+                        yield return change;
+                    }
+
+                    lost = page.Count < ChangePageSize && listener.Notified <= after
+                        && !await listener.WaitAsync(_options.ChangePollInterval, token).ConfigureAwait(false);
                 }
 
-                if (lostSince is long since)
+                if (lost && !token.IsCancellationRequested)
                 {
-                    PostgresStoreLog.ChangeFeedReconnected(_logger, Description, _time.GetElapsedTime(since), after);
-                    lostSince = null;
-                    delay = _options.ReconnectDelay;
-                }
-
-                foreach (MemoryChange change in page)
-                {
-                    after = change.Sequence;
-                    yield return change;
-                }
-
-                if (page.Count < ChangePageSize && listener.Notified <= after)
-                {
-                    await listener.WaitAsync(_options.ChangePollInterval, token).ConfigureAwait(false);
+                    lostSince ??= _time.GetTimestamp();
+                    TimeSpan wait = delay * (0.8 + (0.4 * Random.Shared.NextDouble()));
+                    PostgresStoreLog.ChangeFeedConnectionLost(_logger, Description, listener.Failure, wait, after);
+                    await DelayAsync(wait, token).ConfigureAwait(false);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxReconnectDelay.Ticks));
                 }
             }
         }
@@ -169,22 +173,24 @@ public sealed partial class PostgresMemoryStore
             }
         }
 
-        /// <summary>Waits up to <paramref name="timeout"/> for a notification; a failure drops the connection (the next read reconnects).</summary>
-        public async Task WaitAsync(TimeSpan timeout, CancellationToken token)
+        /// <summary>Waits up to <paramref name="timeout"/> for a notification; false when the connection failed (it is dropped: the next read reconnects) or the token was cancelled.</summary>
+        public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken token)
         {
             if (_connection is not { } connection)
             {
-                return;
+                return false;
             }
 
             try
             {
                 await connection.WaitAsync(timeout, token).ConfigureAwait(false);
+                return true;
             }
             catch (Exception e)
             {
                 Failure = token.IsCancellationRequested ? "cancelled" : store.Reason(e);
                 await DropAsync(cleared: !token.IsCancellationRequested).ConfigureAwait(false);
+                return false;
             }
         }
 

@@ -1,5 +1,7 @@
 using System.Threading.Channels;
 using CortexHybrid.Memory.Stores;
+using CortexHybrid.Tests.Memory.Embeddings;
+using Microsoft.Extensions.Time.Testing;
 using static CortexHybrid.Tests.Memory.Stores.StoreTestData;
 
 namespace CortexHybrid.Tests.Memory.Stores;
@@ -113,6 +115,50 @@ public sealed class PostgresChangeFeedTests(PostgresStoreFixture fixture)
         Assert.True(await WriteRetryingAsync(writer, "live again") is [{ Added: true } live] && live.Id > last);
         Assert.Equal(MemoryChangeKind.Added, (await feed.TakeAsync(1)).Single().Kind);
         Assert.Equal(0, feed.Pending);
+    }
+
+    [Fact]
+    public async Task A_connection_lost_while_the_feed_waits_is_logged_and_the_feed_reconnects_only_after_its_delay()
+    {
+        // The server stays up: a feed that found its connection dead while waiting for a notification
+        // could reconnect at once. It must log the loss, wait its delay (on a clock only the test
+        // moves) and log the reconnection, as it does when a read fails.
+        string schema = PostgresStoreFixture.NewSchema();
+        await using PostgresMemoryStore writer = await fixture.OpenAsync(schema);
+        using var logs = new RecordingLoggerFactory();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        PostgresMemoryStoreOptions options = PostgresStoreFixture.Options(schema);
+        options.ReconnectDelay = TimeSpan.FromSeconds(5);
+        options.MaxReconnectDelay = TimeSpan.FromSeconds(5);
+        await using var reader = new PostgresMemoryStore(fixture.ConnectionString, options, clock, logs.CreateLogger("store"));
+        await reader.OpenAsync(Model);
+        using var stop = new CancellationTokenSource();
+        var feed = new FeedReader(reader.ChangesAsync(0, stop.Token));
+        long before = (await writer.AddAsync([Draft("before")])).Single().Id;
+        Assert.Equal(before, (await feed.TakeAsync(1)).Single().Id);
+
+        Assert.True(await fixture.Server.TerminateBackendsAsync() > 0);
+        DateTime deadline = DateTime.UtcNow + Deadline;
+        while (!logs.EventIds.Contains(5101))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The loss was not logged (5101).");
+            await Task.Delay(10);
+        }
+
+        long away = (await WriteRetryingAsync(writer, "while away")).Single().Id;
+        Assert.DoesNotContain(5102, logs.EventIds);
+        Assert.Equal(0, feed.Pending);
+
+        // The delay passes on the feed's clock (moved a second at a time: its timer may start after a move).
+        while (feed.Pending == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The feed did not reconnect after its delay.");
+            clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(away, (await feed.TakeAsync(1)).Single().Id);
+        Assert.Single(logs.Entries, e => e.EventId.Id == 5102);
     }
 
     [Fact]
