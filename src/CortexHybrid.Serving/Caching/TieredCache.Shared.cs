@@ -40,6 +40,9 @@ public sealed partial class TieredCache
 
     private Task _backplaneReady = Task.CompletedTask;
     private int _subscribed;
+
+    /// <summary>1 once a subscription attempt failed, until one succeeds (which then drops levels 1 and 2).</summary>
+    private int _subscriptionFailed;
     private int _replaying;
 
     /// <summary>1 when a replay was asked for since the running one read what is pending.</summary>
@@ -59,6 +62,9 @@ public sealed partial class TieredCache
 
     /// <summary>Completes when the backplane subscription has been made (or has failed, counted as a level 3 error).</summary>
     internal Task BackplaneReady => Volatile.Read(ref _backplaneReady);
+
+    /// <summary>Whether the backplane subscription is made (or being made: see <see cref="BackplaneReady"/>); for tests.</summary>
+    internal bool BackplaneSubscribed => Volatile.Read(ref _subscribed) == 1;
 
     /// <summary>This cache's id on the backplane.</summary>
     internal string InstanceId => _instanceId;
@@ -116,9 +122,22 @@ public sealed partial class TieredCache
 
         if (!await TryLevel3Async("subscribe", () => _backplane!.SubscribeAsync(_onBackplaneMessage!), CancellationToken.None).ConfigureAwait(false))
         {
-            // Tried again when the connection is restored. A subscription that timed out but was
-            // made after all then delivers each message twice: dropping a key twice is harmless.
+            // Tried again when the connection is restored or the retry timer fires. A subscription
+            // that timed out but was made after all then delivers each message twice: dropping a key
+            // twice is harmless.
+            Volatile.Write(ref _subscriptionFailed, 1);
             Volatile.Write(ref _subscribed, 0);
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _subscriptionFailed, 0) == 1)
+        {
+            // Made late: messages published before it were missed, as in an outage. Drop levels 1 and 2.
+            lock (_sync)
+            {
+                DropLocalLocked(static _ => true);
+                _removalEpoch++;
+            }
         }
     }
 
@@ -614,6 +633,16 @@ public sealed partial class TieredCache
             else
             {
                 await ReplayPendingAsync().ConfigureAwait(false);
+            }
+
+            if (_backplane is not null && Volatile.Read(ref _subscribed) == 0 && Volatile.Read(ref _level3CircuitOpen) == 0)
+            {
+                // A subscription that failed (at start, over Level3Timeout on a loaded machine) while the
+                // connection stayed up gets no ConnectionRestored: it is made here, or its failure arms
+                // the next retry.
+                Task subscribing = SubscribeBackplaneAsync();
+                Volatile.Write(ref _backplaneReady, subscribing);
+                await subscribing.ConfigureAwait(false);
             }
         }
         catch (Exception exception) when (exception is ObjectDisposedException or RedisException)

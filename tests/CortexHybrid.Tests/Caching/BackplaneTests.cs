@@ -114,11 +114,22 @@ public sealed class BackplaneTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(aDuring.Level3Errors > 0, "A counted no level 3 error during the outage");
         Assert.True(slowest < CallBound, $"a call took {slowest.TotalMilliseconds:N0} ms during the outage");
 
+        // Counted from here: a connection restored before the outage (a blip at start on a loaded
+        // machine) must not pass for this one, or B would be read before it dropped its levels.
+        long aReconnects = a.GetStatistics().Reconnects, bReconnects = b.GetStatistics().Reconnects;
         await _cluster.Redis.StartAsync();
-        await EventuallyAsync(() => Task.FromResult(b.GetStatistics().Reconnects > 0 && a.GetStatistics().Reconnects > 0), "both instances seeing the connection restored");
+        await EventuallyAsync(
+            () => Task.FromResult(b.GetStatistics().Reconnects > bReconnects && a.GetStatistics().Reconnects > aReconnects),
+            "both instances seeing the connection restored");
 
         // The outage rule: B dropped levels 1 and 2, so it serves none of the values invalidated meanwhile.
-        Assert.False((await b.GetAsync("set"))?.AsSpan().SequenceEqual(old[0]) ?? false, "B served the value A replaced during the outage");
+        CacheStatistics bBefore = b.GetStatistics();
+        bool servedOld = (await b.GetAsync("set"))?.AsSpan().SequenceEqual(old[0]) ?? false;
+        CacheStatistics bAfter = b.GetStatistics();
+        Assert.False(
+            servedOld,
+            $"B served the value A replaced during the outage (from level 1: {bAfter.L1Hits - bBefore.L1Hits}, level 2: {bAfter.L2Hits - bBefore.L2Hits}, "
+            + $"level 3: {bAfter.L3Hits - bBefore.L3Hits}; reconnects before the outage A {aReconnects}, B {bReconnects})");
         Assert.Null(await b.GetAsync("removed"));
         Assert.Null(await b.GetAsync("tagged"));
         Assert.Null(await a.GetAsync("removed"));
@@ -187,6 +198,34 @@ public sealed class BackplaneTests(ITestOutputHelper output) : IAsyncLifetime
             "the removal reaching Redis and B with no traffic");
         Assert.Null(await b.GetAsync("k"));
         Assert.False(a.GetStatistics().Level3CircuitOpen);
+    }
+
+    [Fact]
+    public async Task A_subscription_that_timed_out_at_start_is_made_later_with_no_call_and_then_drops_what_it_may_have_missed()
+    {
+        (TieredCache a, _) = await _cluster.NewInstanceAsync(Options("late"));
+        TieredCacheOptions options = Options("late");
+        ConnectionMultiplexer redis = await _cluster.ConnectAsync(timeout: options.Level3Timeout);
+
+        // Redis stalls while B starts: B's subscription times out; B keeps a value A then replaces.
+        ConnectionMultiplexer admin = await _cluster.ConnectAsync(admin: true);
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "1200", "ALL");
+        using var b = new TieredCache(options, new RedisSharedLevel3(redis, options.Name, _cluster.KeyPrefix), new RedisBackplane(redis, options.Name, _cluster.KeyPrefix));
+        await b.BackplaneReady;
+        Assert.True(b.GetStatistics().Level3Errors > 0, "B's subscription did not time out");
+        await b.SetAsync("k", Text(1, 400));
+        Assert.Equal(Text(1, 400), await b.GetAsync("k"));
+
+        // No call on B from here: its retry timer probes Redis once the pause is over and subscribes,
+        // and drops what it holds, since a change published before the subscription was missed.
+        await EventuallyAsync(
+            async () =>
+            {
+                await a.SetAsync("other", Text(2, 400));
+                return b.GetStatistics().BackplaneReceived > 0;
+            },
+            "B subscribed, receiving A's sets");
+        Assert.Equal(0, b.GetStatistics().L1Count + b.GetStatistics().L2Count);
     }
 
     /// <summary>
