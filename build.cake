@@ -77,6 +77,28 @@ void EnsureRedisServer()
     Run("apt-get", "install -y -qq --no-install-recommends redis-server");
 }
 
+// The PostgreSQL store's tests start throwaway clusters with initdb and pg_ctl, which Debian's
+// postgresql package puts in /usr/lib/postgresql/<version>/bin (the tests look there, then on PATH);
+// it also creates the postgres user the clusters run as when the tests run as root.
+void EnsurePostgres()
+{
+    bool installed = System.IO.Directory.Exists("/usr/lib/postgresql")
+        && System.IO.Directory.GetDirectories("/usr/lib/postgresql").Any(version => System.IO.File.Exists(System.IO.Path.Combine(version, "bin", "initdb")));
+    if (installed || OnPath("initdb") is not null)
+    {
+        return;
+    }
+
+    if (!System.IO.File.Exists("/usr/bin/apt-get") || Environment.UserName != "root")
+    {
+        throw new CakeException("The tests need PostgreSQL's initdb and pg_ctl (the PostgreSQL store runs against a real server): install them, e.g. `apt-get install -y postgresql`.");
+    }
+
+    Information("initdb is missing: installing PostgreSQL from Debian's packages.");
+    Run("apt-get", "update -qq");
+    Run("apt-get", "install -y -qq --no-install-recommends postgresql");
+}
+
 // The TypeScript MCP client tests (tests/mcp-client, the official SDK) run under Node.js 20 or later;
 // npm ci installs exactly what the committed lockfile names. Node and npm are not installed here.
 var mcpClient = root.Combine("tests/mcp-client");
@@ -136,6 +158,7 @@ Task("Test")
     .Does(() =>
 {
     EnsureRedisServer();
+    EnsurePostgres();
     Run(Cargo(), "test --release --locked");
     if (tests == "unit")
     {

@@ -57,5 +57,5 @@ internal static class CommandErrors
     private static bool IsExpected(Exception exception) => exception is CliFailure
         or IOException or UnauthorizedAccessException
         or NotSupportedException or SocketException or ArgumentException
-        or Memory.Stores.MemoryStoreModelMismatchException or Microsoft.Extensions.Options.OptionsValidationException;
+        or Memory.Stores.MemoryStoreModelMismatchException or Memory.Stores.MemoryStoreUnavailableException or Microsoft.Extensions.Options.OptionsValidationException;
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using CortexHybrid.Cli.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
 
 namespace CortexHybrid.Cli;
 
@@ -13,6 +14,9 @@ internal static class ServeCommand
 
     /// <summary>The environment variable holding the access token.</summary>
     public const string TokenVariable = "CORTEX_TOKEN";
+
+    /// <summary>The environment variable holding the PostgreSQL connection string (kept out of the process list).</summary>
+    public const string PostgresVariable = "CORTEX_POSTGRES";
 
     /// <summary>The shortest access token accepted.</summary>
     public const int MinimumTokenLength = 16;
@@ -35,11 +39,19 @@ internal static class ServeCommand
         };
         Option<int> maxRequest = CliOptions.WholeNumberOption("--max-request-bytes", "The largest request body accepted; larger ones get 413.", 1024, 64 * 1024 * 1024, 256 * 1024);
         Option<string?> store = StoreOptions.Store();
+        var postgres = new Option<string?>("--postgres")
+        {
+            Description = $"Keep the memory in PostgreSQL (an Npgsql connection string, Host=...;Port=...;Database=...;Username=...;Password=...) shared by every instance given the same one, instead of SQLite; not with --store. Prefer ${PostgresVariable} (used when neither --postgres nor --store is given), which other users cannot see in the process list. The password never appears in logs, errors, memory_status or /health.",
+        };
+        var redis = new Option<string?>("--redis")
+        {
+            Description = "Share query embeddings with the other instances through Redis (host:port, StackExchange.Redis options allowed). Only embeddings, a pure function of the text and the model, go there; recall responses stay in this instance's own levels 1 and 2, because they are keyed by this instance's change generation, which means different data on another instance. A Redis outage fails no call (the model embeds again).",
+        };
         var logLevel = StoreOptions.LogLevelOption();
         Option<bool> verbose = CommandErrors.VerboseOption();
         var command = new Command("serve", "Serve the semantic memory over MCP Streamable HTTP at /mcp, with /health.")
         {
-            urls, token, allowOrigin, maxRequest, store, logLevel, verbose,
+            urls, token, allowOrigin, maxRequest, store, postgres, redis, logLevel, verbose,
         };
         command.SetAction((result, _) => CommandErrors.RunAsync(result.GetValue(verbose), async () =>
         {
@@ -77,9 +89,29 @@ internal static class ServeCommand
                 throw new UsageException($"The access token is {accessToken.Length} characters; it must be at least {MinimumTokenLength}.");
             }
 
+            string? storeDirectory = result.GetValue(store);
+            string? connection = result.GetValue(postgres);
+            if (connection is not null && storeDirectory is not null)
+            {
+                throw new UsageException("--postgres and --store name two stores: give one.");
+            }
+
+            if (connection is null && storeDirectory is null && Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } fromEnvironment)
+            {
+                connection = fromEnvironment;
+            }
+
+            if (connection is not null && string.IsNullOrWhiteSpace(connection))
+            {
+                throw new UsageException("--postgres takes a connection string; it is empty.");
+            }
+
+            await using ConnectionMultiplexer? redisConnection = result.GetValue(redis) is string endpoint ? await RedisLevel3.ConnectSharedAsync(endpoint) : null;
             var settings = new MemoryServerSettings
             {
-                StoreDirectory = StoreOptions.Directory(result.GetValue(store)),
+                StoreDirectory = StoreOptions.Directory(storeDirectory),
+                PostgresConnection = connection,
+                Redis = redisConnection,
                 LogLevel = result.GetValue(logLevel),
             };
             var http = new HttpServerSettings

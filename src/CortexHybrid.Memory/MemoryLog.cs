@@ -12,4 +12,12 @@ internal static partial class MemoryLog
     [LoggerMessage(EventId = 5002, EventName = "MemoryCallFailed", Level = LogLevel.Error,
         Message = "A memory call failed.")]
     public static partial void CallFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 5003, EventName = "ReplicaFeedFailed", Level = LogLevel.Warning,
+        Message = "Following the change feed of the {Store} failed ({ExceptionType}: {Reason}); following it again in {Delay} from change {Sequence}.")]
+    public static partial void ReplicaFeedFailed(ILogger logger, string store, string exceptionType, string reason, TimeSpan delay, long sequence);
+
+    [LoggerMessage(EventId = 5004, EventName = "ReplicaChangeSkipped", Level = LogLevel.Warning,
+        Message = "Memory {Id}, added by change {Sequence}, cannot be added to the index and is not recallable here: {Reason}")]
+    public static partial void ReplicaChangeSkipped(ILogger logger, long id, long sequence, string reason);
 }

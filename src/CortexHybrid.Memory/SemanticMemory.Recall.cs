@@ -132,7 +132,7 @@ public sealed partial class SemanticMemory
     private async Task<float[]> QueryEmbeddingAsync(string normalized, CancellationToken cancellationToken)
     {
         string key = QueryKeys.Embedding(normalized);
-        byte[]? bytes = await _cache.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        byte[]? bytes = await _embeddingCache.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (bytes is not null)
         {
             Interlocked.Increment(ref _embeddingsReused);
@@ -140,7 +140,7 @@ public sealed partial class SemanticMemory
         }
 
         long start = _time.GetTimestamp();
-        bytes = await _cache.GetOrCreateAsync(
+        bytes = await _embeddingCache.GetOrCreateAsync(
             key,
             async token =>
             {

@@ -149,8 +149,13 @@ public sealed partial class SemanticMemory
                     return false;
                 }
 
-                index.Remove(id);
-                Interlocked.Decrement(ref _count);
+                // Over a shared store the index may not hold it yet (another instance's memory whose
+                // add this replica has not applied): the count follows the index.
+                if (index.Remove(id))
+                {
+                    Interlocked.Decrement(ref _count);
+                }
+
                 Interlocked.Increment(ref _generation);
             }
             finally

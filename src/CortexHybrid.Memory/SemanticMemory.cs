@@ -28,6 +28,13 @@ namespace CortexHybrid.Memory;
 /// every remember and forget advances: a write makes every earlier response unreachable at once.
 /// </para>
 /// <para>
+/// <b>Replicas</b>: over a store shared by several instances (one that is also an
+/// <see cref="IMemoryChangeFeed"/>), each instance's index is a replica kept in step by the store's
+/// change feed: a memory another instance remembers is added (its vector read from the store), one
+/// it forgets removed, and applying either advances the generation, so no instance serves a cached
+/// response from before it. See <see cref="AppliedChangeSequence"/>.
+/// </para>
+/// <para>
 /// Writes (the store write and the index update) are serialized; embedding runs outside that, on
 /// as many threads as the generator allows. Reads run concurrently with everything.
 /// </para>
@@ -87,6 +94,7 @@ public sealed partial class SemanticMemory : IAsyncDisposable
     private readonly SemanticMemoryOptions _options;
     private readonly MemoryRules _rules;
     private readonly TieredCache _cache;
+    private readonly TieredCache _embeddingCache;
     private readonly bool _ownsCache;
     private readonly PerformanceMonitor _monitor;
     private readonly bool _ownsMonitor;
@@ -117,6 +125,12 @@ public sealed partial class SemanticMemory : IAsyncDisposable
     /// <param name="logger">Where opening and failures are logged; null for none.</param>
     /// <param name="timeProvider">The clock for stored-at times and latencies; null for <see cref="TimeProvider.System"/>.</param>
     /// <param name="kernel">The similarity kernel of the index; null for <see cref="SimilarityKernels.Default"/>.</param>
+    /// <param name="embeddingCache">
+    /// The cache for query embeddings only; null for <paramref name="cache"/>. Not owned. An embedding
+    /// is a pure function of the query text and the model, so this cache may be shared by every
+    /// instance of a cluster (a shared Redis level 3); recall responses, keyed by this instance's
+    /// generation, stay in <paramref name="cache"/>, which must not be shared.
+    /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="store"/> or <paramref name="embeddings"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     /// <exception cref="InvalidOperationException">The generator's metadata names no model and <see cref="SemanticMemoryOptions.ModelId"/> is not set, or it gives no dimension.</exception>
@@ -128,7 +142,8 @@ public sealed partial class SemanticMemory : IAsyncDisposable
         PerformanceMonitor? monitor = null,
         ILogger? logger = null,
         TimeProvider? timeProvider = null,
-        ISimilarityKernel? kernel = null)
+        ISimilarityKernel? kernel = null,
+        TieredCache? embeddingCache = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(embeddings);
@@ -161,6 +176,7 @@ public sealed partial class SemanticMemory : IAsyncDisposable
                 DefaultTtl = _options.RecallCacheTtl,
             },
             timeProvider: _time);
+        _embeddingCache = embeddingCache ?? _cache;
         _ownsMonitor = monitor is null;
         _monitor = monitor ?? new PerformanceMonitor(
             new PerformanceMonitorOptions { Name = "memory", LatencyTarget = TimeSpan.FromMilliseconds(50), HealthIgnoredErrorCategories = ClientErrorCategories },
@@ -190,7 +206,10 @@ public sealed partial class SemanticMemory : IAsyncDisposable
 
     /// <summary>
     /// Opens the store for the memory's model and rebuilds the index from it, reporting progress
-    /// as memories load. Call once; the memory serves calls from then on.
+    /// as memories load. Call once; the memory serves calls from then on. When the store is a
+    /// change feed (<see cref="IMemoryChangeFeed"/>, a store shared by several instances), the
+    /// memory reads its last change sequence before loading and then follows the feed from there,
+    /// applying other instances' remembers and forgets to its index (<see cref="AppliedChangeSequence"/>).
     /// </summary>
     /// <param name="progress">Told how many memories are in the index so far; null for none.</param>
     /// <param name="cancellationToken">Cancels the opening (the memory then cannot be opened again).</param>
@@ -210,8 +229,10 @@ public sealed partial class SemanticMemory : IAsyncDisposable
         long start = _time.GetTimestamp();
         MemoryStoreInfo info = await _store.OpenAsync(_model, cancellationToken).ConfigureAwait(false);
         var index = new VectorIndex(_model.Dimensions, SimilarityMetric.Cosine, _kernel);
+        long replicaFrom;
         try
         {
+            replicaFrom = await ReplicaStartAsync(cancellationToken).ConfigureAwait(false);
             long loaded = await LoadIndexAsync(index, info.Count, progress, cancellationToken).ConfigureAwait(false);
             _index = index;
             _batcher = new QueryBatcher(index, timeProvider: _time);
@@ -226,9 +247,10 @@ public sealed partial class SemanticMemory : IAsyncDisposable
         }
 
         Volatile.Write(ref _state, 2);
+        StartReplica(index, replicaFrom);
     }
 
-    /// <summary>Stops the batcher and frees the index; the cache and monitor too when the memory created them.</summary>
+    /// <summary>Stops following the store's change feed, stops the batcher and frees the index; the cache and monitor too when the memory created them.</summary>
     /// <returns>A task that completes when everything is released.</returns>
     public async ValueTask DisposeAsync()
     {
@@ -237,6 +259,7 @@ public sealed partial class SemanticMemory : IAsyncDisposable
             return;
         }
 
+        await StopReplicaAsync().ConfigureAwait(false);
         if (_batcher is not null)
         {
             await _batcher.DisposeAsync().ConfigureAwait(false);

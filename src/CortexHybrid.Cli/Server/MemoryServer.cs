@@ -1,5 +1,7 @@
 using System.Text.Json;
+using CortexHybrid.Caching;
 using CortexHybrid.Memory;
+using CortexHybrid.Memory.Hosting;
 using CortexHybrid.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -10,6 +12,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Protocol;
+using StackExchange.Redis;
 
 namespace CortexHybrid.Cli.Server;
 
@@ -34,6 +37,13 @@ internal static class MemoryServer
         + "recall to find the memories closest in meaning to a question (exact search, best first, with scores), "
         + "forget to delete one by id, list_memories for the most recent, and memory_status for counts and performance.";
 
+    /// <summary>
+    /// The name of the query-embedding cache shared through Redis (its keys start
+    /// <c>cortex:cache:{name}:</c>): the model is part of it, so instances of another model never
+    /// read these vectors. No backplane: an embedding never changes.
+    /// </summary>
+    public const string EmbeddingCacheName = "memory-embeddings-all-MiniLM-L6-v2";
+
     /// <summary>The memory and what it runs on, for either transport.</summary>
     public static void AddMemory(IServiceCollection services, MemoryServerSettings settings)
     {
@@ -47,7 +57,44 @@ internal static class MemoryServer
             o.HealthIgnoredErrorCategories = SemanticMemory.ClientErrorCategories;
         });
         services.AddMiniLmEmbeddings(o => o.ModelDirectory = settings.ModelDirectory);
-        services.AddSemanticMemory().UseSqliteStore(settings.StoreDirectory);
+        SemanticMemoryBuilder memory = services.AddSemanticMemory();
+        if (settings.PostgresConnection is string postgres)
+        {
+            memory.UsePostgresStore(postgres);
+        }
+        else
+        {
+            memory.UseSqliteStore(settings.StoreDirectory);
+        }
+
+        if (settings.Redis is IConnectionMultiplexer redis)
+        {
+            // Only query embeddings go to Redis (shared level 3, written through): an embedding is a
+            // pure function of the text and the model. Recall responses are keyed by this instance's
+            // generation, which means different data on another instance, so they stay in the memory's
+            // own levels 1 and 2, made stale by the replica's generation as changes arrive.
+            services.AddKeyedSingleton(EmbeddingCacheName, (provider, _) =>
+            {
+                var cache = new TieredCache(
+                    new TieredCacheOptions
+                    {
+                        Name = EmbeddingCacheName,
+                        Level3Mode = Level3Mode.Shared,
+                        L1Capacity = 10_000,
+                        L1MaxBytes = 32L * 1024 * 1024,
+                        L2Capacity = 0,
+                        DefaultTtl = TimeSpan.FromHours(24),
+                    },
+                    new RedisSharedLevel3(redis, EmbeddingCacheName),
+                    backplane: null,
+                    provider.GetService<TimeProvider>(),
+                    provider.GetService<ILoggerFactory>()?.CreateLogger("CortexHybrid.Caching.TieredCache"));
+                provider.GetService<PerformanceMonitor>()?.Attach(cache, cache.Name);
+                return cache;
+            });
+            memory.UseEmbeddingCache(provider => provider.GetRequiredKeyedService<TieredCache>(EmbeddingCacheName));
+        }
+
         if (settings.ShowProgress)
         {
             services.AddSingleton<IProgress<MemoryLoadProgress>>(new LoadProgressBar());

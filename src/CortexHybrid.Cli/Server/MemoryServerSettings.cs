@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
 
 namespace CortexHybrid.Cli.Server;
 
@@ -7,6 +8,12 @@ internal sealed record MemoryServerSettings
 {
     /// <summary>The store directory (created owner-only when missing).</summary>
     public required string StoreDirectory { get; init; }
+
+    /// <summary>A PostgreSQL connection string: the store of record is shared PostgreSQL, not SQLite in <see cref="StoreDirectory"/>. Never logged (the store redacts its password).</summary>
+    public string? PostgresConnection { get; init; }
+
+    /// <summary>A Redis connection (owned by the caller): query embeddings are shared through it; recall responses stay in this instance's levels 1 and 2.</summary>
+    public IConnectionMultiplexer? Redis { get; init; }
 
     /// <summary>Where the model file is extracted; null for the default under the user's data folder.</summary>
     public string? ModelDirectory { get; init; }

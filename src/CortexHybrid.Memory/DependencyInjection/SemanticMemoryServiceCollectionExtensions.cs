@@ -53,7 +53,8 @@ public static class SemanticMemoryServiceCollectionExtensions
                 provider.GetRequiredService<IOptions<SemanticMemoryOptions>>().Value,
                 monitor: provider.GetService<PerformanceMonitor>(),
                 logger: ServiceResolution.Logger<SemanticMemory>(provider),
-                timeProvider: ServiceResolution.Time(provider));
+                timeProvider: ServiceResolution.Time(provider),
+                embeddingCache: builder.EmbeddingCache?.Invoke(provider));
         });
         services.AddSingleton<IHostedService>(provider => new SemanticMemoryStarter(
             provider.GetRequiredService<SemanticMemory>(),

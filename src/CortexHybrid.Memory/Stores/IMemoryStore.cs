@@ -6,7 +6,8 @@ namespace CortexHybrid.Memory.Stores;
 /// step with it; every write is durable when its task completes.
 /// </summary>
 /// <remarks>
-/// Implementations: <see cref="SqliteMemoryStore"/> (embedded, the default). A store is opened once
+/// Implementations: <see cref="SqliteMemoryStore"/> (embedded, the default) and
+/// <see cref="PostgresMemoryStore"/> (shared by several instances, with a change feed). A store is opened once
 /// (<see cref="OpenAsync"/>) before any other call; calls may then come from many threads at once.
 /// Texts are unique: storing a text that is already stored returns the existing id.
 /// </remarks>

@@ -37,7 +37,7 @@ public sealed partial class SqliteMemoryStore
         await using PooledResource<SqliteConnection> lease = await session.Readers.AcquireAsync(cancellationToken).ConfigureAwait(false);
         using SqliteCommand find = lease.Value.CreateCommand();
         find.CommandText = "SELECT id FROM memories WHERE text_hash = $hash";
-        find.Parameters.Add("$hash", SqliteType.Blob).Value = SqliteMemoryCodec.HashText(text);
+        find.Parameters.Add("$hash", SqliteType.Blob).Value = MemoryCodec.HashText(text);
         return Run(lease, () => find.ExecuteScalar() is long id ? id : (long?)null);
     }
 
@@ -231,7 +231,7 @@ public sealed partial class SqliteMemoryStore
 
                         reader.GetBytes(1, 0, blob, 0, blob.Length);
                         float[] vector = new float[dimensions];
-                        SqliteMemoryCodec.ReadVector(blob, vector);
+                        MemoryCodec.ReadVector(blob, vector);
                         page.Add(new StoredVector(id, vector));
                     }
 
@@ -273,7 +273,7 @@ public sealed partial class SqliteMemoryStore
         using SqliteDataReader reader = select.ExecuteReader();
         long current = 0;
         string text = string.Empty;
-        string metadata = SqliteMemoryCodec.EmptyMetadata;
+        string metadata = MemoryCodec.EmptyMetadata;
         long storedAt = 0;
         List<string>? tags = null;
         bool any = false;
@@ -314,7 +314,7 @@ public sealed partial class SqliteMemoryStore
     }
 
     private static MemoryRecord Record(long id, string text, List<string>? tags, string metadata, long storedAt) =>
-        new(id, text, tags is null ? [] : tags, SqliteMemoryCodec.ReadMetadata(metadata, id), DateTimeOffset.FromUnixTimeMilliseconds(storedAt));
+        new(id, text, tags is null ? [] : tags, MemoryCodec.ReadMetadata(metadata, id), DateTimeOffset.FromUnixTimeMilliseconds(storedAt));
 
     private static string ParameterList(int count)
     {

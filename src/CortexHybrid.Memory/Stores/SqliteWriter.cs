@@ -25,7 +25,7 @@ internal sealed class SqliteWriter : IDisposable
     private const string InsertTagSql = "INSERT INTO tags (memory_id, position, tag) VALUES ($memory_id, $position, $tag)";
     private const string DeleteSql = "DELETE FROM memories WHERE id = $id";
 
-    private readonly byte[] _hash = new byte[SqliteMemoryCodec.HashBytes];
+    private readonly byte[] _hash = new byte[MemoryCodec.HashBytes];
     private readonly byte[] _vector;
     private readonly ArrayBufferWriter<byte> _json = new(256);
     private readonly Utf8JsonWriter _jsonWriter;
@@ -97,10 +97,10 @@ internal sealed class SqliteWriter : IDisposable
             }
 
             // The parameters hold these buffers: SQLite copies a value when it binds it.
-            SqliteMemoryCodec.HashText(draft.Text, _hash);
-            SqliteMemoryCodec.WriteVector(draft.Vector.Span, _vector);
+            MemoryCodec.HashText(draft.Text, _hash);
+            MemoryCodec.WriteVector(draft.Vector.Span, _vector);
             row[0].Value = draft.Text;
-            row[2].Value = SqliteMemoryCodec.WriteMetadata(draft.Metadata, _jsonWriter, _json);
+            row[2].Value = MemoryCodec.WriteMetadata(draft.Metadata, _jsonWriter, _json);
             row[3].Value = draft.StoredAt.ToUnixTimeMilliseconds();
             if (insert.ExecuteScalar() is long id)
             {

@@ -19,4 +19,8 @@ internal static partial class CacheLog
     [LoggerMessage(EventId = 2003, EventName = "Level3CircuitClosed", Level = LogLevel.Information,
         Message = "Cache '{CacheName}': level 3 circuit closed; a call succeeded after {Failures} failed.")]
     public static partial void Level3CircuitClosed(ILogger logger, string cacheName, long failures);
+
+    [LoggerMessage(EventId = 2004, EventName = "Level3Reconnected", Level = LogLevel.Information,
+        Message = "Cache '{CacheName}': the Redis {ConnectionType} connection was restored; invalidations may have been missed meanwhile, so levels 1 and 2 ({Dropped} entries) were dropped.")]
+    public static partial void Level3Reconnected(ILogger logger, string cacheName, string connectionType, int dropped);
 }

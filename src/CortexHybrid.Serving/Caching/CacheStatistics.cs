@@ -41,7 +41,7 @@ public sealed record CacheStatistics
     /// <summary>Entries in level 2 now.</summary>
     public required int L2Count { get; init; }
 
-    /// <summary>Entries this cache has placed in level 3 and not removed.</summary>
+    /// <summary>Entries this cache has placed in level 3 and not removed (overflow mode; 0 in shared mode, where level 3 is Redis's to count).</summary>
     public required int L3Count { get; init; }
 
     /// <summary>Payload bytes held in process: level 1's values plus level 2's stored (compressed) bytes.</summary>
@@ -61,6 +61,15 @@ public sealed record CacheStatistics
 
     /// <summary>Values the factory produced that were over <see cref="TieredCacheOptions.MaxEntrySizeBytes"/>: returned, not cached.</summary>
     public required long Rejections { get; init; }
+
+    /// <summary>Changes this cache published on its <see cref="RedisBackplane"/> (shared mode; 0 otherwise).</summary>
+    public long BackplanePublished { get; init; }
+
+    /// <summary>Changes other instances published that this cache applied (dropping its level 1/2 copies).</summary>
+    public long BackplaneReceived { get; init; }
+
+    /// <summary>Times a Redis connection of the cache was restored and levels 1 and 2 were dropped (the outage rule).</summary>
+    public long Reconnects { get; init; }
 
     /// <summary>Hits at any level over requests; 0 before the first request.</summary>
     public double HitRate => Requests == 0 ? 0 : (double)(L1Hits + L2Hits + L3Hits) / Requests;

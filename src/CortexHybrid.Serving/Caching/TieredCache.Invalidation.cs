@@ -3,7 +3,7 @@ namespace CortexHybrid.Caching;
 /// <summary>Removal by tag, by prefix and of everything.</summary>
 public sealed partial class TieredCache
 {
-    /// <summary>Removes every entry carrying <paramref name="tag"/> from every level, level 3 included.</summary>
+    /// <summary>Removes every entry carrying <paramref name="tag"/> from every level, level 3 included (in shared mode: every instance's, through Redis and the backplane).</summary>
     /// <param name="tag">The tag.</param>
     /// <param name="cancellationToken">Checked before the removal.</param>
     /// <returns>How many keys were removed.</returns>
@@ -12,10 +12,15 @@ public sealed partial class TieredCache
     public ValueTask<int> RemoveByTagAsync(string tag, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(tag);
+        if (_shared is not null)
+        {
+            return RemoveSharedWhereAsync('T', tag, entry => entry.HasTag(tag), cancellationToken);
+        }
+
         return RemoveWhereAsync(entry => entry.HasTag(tag), cancellationToken);
     }
 
-    /// <summary>Removes every key starting with <paramref name="prefix"/> (ordinal) from every level, level 3 included.</summary>
+    /// <summary>Removes every key starting with <paramref name="prefix"/> (ordinal) from every level, level 3 included (in shared mode: every instance's).</summary>
     /// <param name="prefix">The prefix; not empty (<see cref="ClearAsync"/> removes everything).</param>
     /// <param name="cancellationToken">Checked before the removal.</param>
     /// <returns>How many keys were removed.</returns>
@@ -24,15 +29,28 @@ public sealed partial class TieredCache
     public ValueTask<int> RemoveByPrefixAsync(string prefix, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(prefix);
+        if (_shared is not null)
+        {
+            return RemoveSharedWhereAsync('P', prefix, entry => entry.Key.StartsWith(prefix, StringComparison.Ordinal), cancellationToken);
+        }
+
         return RemoveWhereAsync(entry => entry.Key.StartsWith(prefix, StringComparison.Ordinal), cancellationToken);
     }
 
-    /// <summary>Removes every entry from levels 1 and 2 and every key this cache placed in level 3.</summary>
+    /// <summary>Removes every entry from levels 1 and 2 and every key this cache placed in level 3 (in shared mode: every key of the cache's Redis namespace, and every instance's levels 1 and 2).</summary>
     /// <param name="cancellationToken">Checked before the removal.</param>
     /// <returns>A task that completes when level 3 has been cleared too.</returns>
     /// <exception cref="ObjectDisposedException">The cache is disposed.</exception>
-    public async ValueTask ClearAsync(CancellationToken cancellationToken = default) =>
+    public async ValueTask ClearAsync(CancellationToken cancellationToken = default)
+    {
+        if (_shared is not null)
+        {
+            await RemoveSharedWhereAsync('C', string.Empty, static _ => true, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         await RemoveWhereAsync(static _ => true, cancellationToken).ConfigureAwait(false);
+    }
 
     private async ValueTask<int> RemoveWhereAsync(Func<CacheEntry, bool> match, CancellationToken cancellationToken)
     {

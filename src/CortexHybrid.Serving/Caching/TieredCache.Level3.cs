@@ -54,12 +54,13 @@ public sealed partial class TieredCache
     private SemaphoreSlim GateFor(string key) => _gates[(uint)StringComparer.Ordinal.GetHashCode(key) % GateCount];
 
     /// <summary>Whether level 3 may be called now: it exists and the circuit is closed or due for a retry.</summary>
-    private bool Level3Available => _level3 is not null && NowTicks() >= Volatile.Read(ref _level3RetryAtTicks);
+    private bool Level3Available => (_level3 is not null || _shared is not null) && NowTicks() >= Volatile.Read(ref _level3RetryAtTicks);
 
     private void Level3Failed(string operation, Exception exception)
     {
         Interlocked.Increment(ref _level3Errors);
         Volatile.Write(ref _level3RetryAtTicks, NowTicks() + Level3RetryDelay.Ticks);
+        ArmRetry();
         CacheLog.Level3CallFailed(_logger, _options.Name, operation, exception);
         if (Interlocked.Exchange(ref _level3CircuitOpen, 1) == 0)
         {
@@ -74,6 +75,10 @@ public sealed partial class TieredCache
         if (Volatile.Read(ref _level3CircuitOpen) == 1 && Interlocked.Exchange(ref _level3CircuitOpen, 0) == 1)
         {
             CacheLog.Level3CircuitClosed(_logger, _options.Name, Volatile.Read(ref _level3Errors) - _level3ErrorsAtOpen);
+            if (_shared is not null)
+            {
+                _ = ReplayPendingAsync();
+            }
         }
     }
 
@@ -86,16 +91,27 @@ public sealed partial class TieredCache
     {
         if (Volatile.Read(ref _level3CircuitOpen) == 1 && Level3Available)
         {
-            await TryLevel3Async("probe", (level3, token) => level3.GetAsync(ProbeKey, token), cancellationToken).ConfigureAwait(false);
+            if (_shared is not null)
+            {
+                await TryLevel3Async("probe", () => _shared.GetAsync(ProbeKey), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await TryLevel3Async("probe", (level3, token) => level3.GetAsync(ProbeKey, token), cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
     /// <summary>Runs one level 3 call with the configured timeout; false (counted and logged) when it fails or times out.</summary>
-    private async ValueTask<bool> TryLevel3Async(string operation, Func<IDistributedCache, CancellationToken, Task> call, CancellationToken cancellationToken)
+    private ValueTask<bool> TryLevel3Async(string operation, Func<IDistributedCache, CancellationToken, Task> call, CancellationToken cancellationToken) =>
+        TryLevel3Async(operation, () => call(_level3!, cancellationToken), cancellationToken);
+
+    /// <summary>Runs one level 3 call within <paramref name="timeout"/> (null: the configured timeout); false (counted and logged) when it fails or times out.</summary>
+    private async ValueTask<bool> TryLevel3Async(string operation, Func<Task> call, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         try
         {
-            await call(_level3!, cancellationToken).WaitAsync(_options.Level3Timeout, _time, cancellationToken).ConfigureAwait(false);
+            await call().WaitAsync(timeout ?? _options.Level3Timeout, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -377,6 +393,9 @@ public sealed partial class TieredCache
             _unremovedOrder.Enqueue(key);
             TrimUnremovedLocked();
         }
+
+        ArmRetry(); // shared mode only: a pending removal is retried even with no traffic
+
     }
 
     /// <summary>

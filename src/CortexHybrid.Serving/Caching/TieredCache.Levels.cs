@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace CortexHybrid.Caching;
@@ -15,6 +16,12 @@ public sealed partial class TieredCache
 
     private async ValueTask Store(CacheEntry entry)
     {
+        if (_shared is not null)
+        {
+            await StoreSharedAsync(entry).ConfigureAwait(false);
+            return;
+        }
+
         var work = new Level3Work();
         lock (_sync)
         {
@@ -51,7 +58,9 @@ public sealed partial class TieredCache
                 return PayloadCodec.Restore(entry!.Data!, entry.Compressed, entry.OriginalLength);
         }
 
-        byte[]? value = await ReadLevel3Async(key, cancellationToken).ConfigureAwait(false);
+        byte[]? value = _shared is null
+            ? await ReadLevel3Async(key, cancellationToken).ConfigureAwait(false)
+            : await ReadSharedAsync(key, cancellationToken).ConfigureAwait(false);
         (value is null ? _misses : _level3Hits).Increment();
         return value;
     }
@@ -149,6 +158,12 @@ public sealed partial class TieredCache
             return;
         }
 
+        if (_options.L2Capacity == 0 && _shared is not null)
+        {
+            _demotions++; // Redis holds it already (written through)
+            return;
+        }
+
         if (_options.L2Capacity == 0 && _level3 is null)
         {
             _evictions++; // nowhere to go: not worth compressing
@@ -164,6 +179,13 @@ public sealed partial class TieredCache
         }
 
         _demotions++;
+        InsertLevel2Locked(entry, work);
+    }
+
+    /// <summary>Adds an entry to level 2 and moves what no longer fits down.</summary>
+    private void InsertLevel2Locked(CacheEntry entry, Level3Work work)
+    {
+        Debug.Assert(_options.L2Capacity > 0, "level 2 is on");
         entry.Level = CacheLevel.Level2;
         _level2.Add(entry.Key, entry);
         _level2Order.AddMostRecent(entry);
@@ -185,6 +207,13 @@ public sealed partial class TieredCache
     /// <summary>Queues a level 2 victim (or a level 1 one when level 2 is off) for level 3, or evicts it when there is none.</summary>
     private void MoveToLevel3Locked(CacheEntry entry, Level3Work work)
     {
+        if (_shared is not null)
+        {
+            // Written through when it was set: dropping it here leaves it in level 3.
+            _demotions++;
+            return;
+        }
+
         if (_level3 is null)
         {
             _evictions++;

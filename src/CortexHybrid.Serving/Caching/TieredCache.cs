@@ -34,9 +34,22 @@ namespace CortexHybrid.Caching;
 /// until the removal has been retried successfully.
 /// </para>
 /// <para>
-/// Tag, prefix and <see cref="ClearAsync"/> invalidation reach every key this cache placed in level
-/// 3 (it keeps their names, up to <see cref="TieredCacheOptions.L3Capacity"/>); keys other
-/// processes wrote to a shared level 3 are reached only by <see cref="RemoveAsync"/>.
+/// In <see cref="Level3Mode.Overflow"/> (the default), tag, prefix and <see cref="ClearAsync"/>
+/// invalidation reach every key this cache placed in level 3 (it keeps their names, up to
+/// <see cref="TieredCacheOptions.L3Capacity"/>); keys other processes wrote to a shared level 3 are
+/// reached only by <see cref="RemoveAsync"/>.
+/// </para>
+/// <para>
+/// In <see cref="Level3Mode.Shared"/> (the constructor that takes a <see cref="RedisSharedLevel3"/>),
+/// level 3 is Redis written through and shared by every instance: a write goes to level 1 and to
+/// Redis (the entry's time to live as its expiry), a read goes L1 ► L2 ► L3 and leaves Redis as it
+/// is, and tag, prefix and clear invalidation reach every instance's keys in Redis. With a
+/// <see cref="RedisBackplane"/>, each change is published and every other instance drops its
+/// level 1/2 copy. <b>The outage rule</b>: when a Redis connection of the cache is restored, the
+/// cache assumes it missed messages and drops levels 1 and 2 entirely before serving again
+/// (counted in <see cref="CacheStatistics.Reconnects"/>); its own changes whose Redis call or
+/// publication failed are not read from Redis meanwhile and are deleted and published again once
+/// Redis answers.
 /// </para>
 /// <para>
 /// Metrics on the meter <c>CortexHybrid</c>, tagged <c>cortex.cache.name</c>:
@@ -90,15 +103,68 @@ public sealed partial class TieredCache : IDisposable
     /// <param name="meterFactory">Creates the meter the cache's instruments are on; null for a meter of the cache's own.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    /// <exception cref="ArgumentException"><see cref="TieredCacheOptions.Level3Mode"/> is <see cref="Level3Mode.Shared"/>: that takes the other constructor.</exception>
     public TieredCache(
         TieredCacheOptions options,
         IDistributedCache? level3 = null,
         TimeProvider? timeProvider = null,
         ILogger? logger = null,
         IMeterFactory? meterFactory = null)
+        : this(options, level3, shared: null, backplane: null, timeProvider, logger, meterFactory)
+    {
+    }
+
+    /// <summary>Creates a cache whose level 3 is shared by every instance (<see cref="Level3Mode.Shared"/>).</summary>
+    /// <param name="options">Capacities and behaviour, with <see cref="TieredCacheOptions.Level3Mode"/> <see cref="Level3Mode.Shared"/>; copied.</param>
+    /// <param name="sharedLevel3">Level 3, for this cache's <see cref="TieredCacheOptions.Name"/>. Its connection is not disposed by the cache.</param>
+    /// <param name="backplane">Tells other instances what this one changed and hears what they did; null for none (other instances' levels 1 and 2 then serve a changed value until it expires).</param>
+    /// <param name="timeProvider">The clock for expiry and level 3 retry delays; null for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="logger">Where level 3 failures, the circuit and reconnections are logged; null for none.</param>
+    /// <param name="meterFactory">Creates the meter the cache's instruments are on; null for a meter of the cache's own.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> or <paramref name="sharedLevel3"/> is null.</exception>
+    /// <exception cref="ArgumentException">The mode is not <see cref="Level3Mode.Shared"/>, or the level 3 or backplane is for another cache name.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    public TieredCache(
+        TieredCacheOptions options,
+        RedisSharedLevel3 sharedLevel3,
+        RedisBackplane? backplane,
+        TimeProvider? timeProvider = null,
+        ILogger? logger = null,
+        IMeterFactory? meterFactory = null)
+        : this(options, level3: null, sharedLevel3 ?? throw new ArgumentNullException(nameof(sharedLevel3)), backplane, timeProvider, logger, meterFactory)
+    {
+    }
+
+    private TieredCache(
+        TieredCacheOptions options,
+        IDistributedCache? level3,
+        RedisSharedLevel3? shared,
+        RedisBackplane? backplane,
+        TimeProvider? timeProvider,
+        ILogger? logger,
+        IMeterFactory? meterFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Validated();
+        if ((_options.Level3Mode == Level3Mode.Shared) != (shared is not null))
+        {
+            throw new ArgumentException(
+                shared is null
+                    ? "TieredCacheOptions.Level3Mode is Shared: create the cache with a RedisSharedLevel3 (or set Level3Mode to Overflow)."
+                    : "A RedisSharedLevel3 needs TieredCacheOptions.Level3Mode = Shared.",
+                nameof(options));
+        }
+
+        if (shared is not null && !string.Equals(shared.CacheName, _options.Name, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The RedisSharedLevel3 is for cache '{shared.CacheName}', this cache is '{_options.Name}' (TieredCacheOptions.Name).", nameof(shared));
+        }
+
+        if (backplane is not null && !string.Equals(backplane.CacheName, _options.Name, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The RedisBackplane is for cache '{backplane.CacheName}', this cache is '{_options.Name}' (TieredCacheOptions.Name).", nameof(backplane));
+        }
+
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _systemClock = ReferenceEquals(_time, TimeProvider.System);
@@ -108,12 +174,23 @@ public sealed partial class TieredCache : IDisposable
         // expirations. It still reads its clock on every lookup (for LastAccessed, which only
         // sliding expiration and compaction use): a frozen clock saves that read on the hit path.
         _level1 = new MemoryCache(new MemoryCacheOptions { Clock = FrozenClock.Instance });
-        if (_options.L3Capacity > 0)
+        if (shared is not null)
+        {
+            _shared = shared;
+            _backplane = backplane;
+            _onBackplaneMessage = OnBackplaneMessage;
+            _onConnectionRestored = OnConnectionRestored;
+        }
+        else if (_options.L3Capacity > 0)
         {
             _level3 = level3 ?? new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions { Clock = new TimeProviderClock(_time) }));
         }
 
         _metrics = new CacheMetrics(_options.Name, GetStatistics, meterFactory);
+        if (_shared is not null)
+        {
+            AttachShared();
+        }
     }
 
     /// <summary>The cache's <see cref="TieredCacheOptions.Name"/>: its <c>cortex.cache.name</c> tag and its name in reports and logs.</summary>
@@ -170,7 +247,10 @@ public sealed partial class TieredCache : IDisposable
         return Store(entry);
     }
 
-    /// <summary>Removes <paramref name="key"/> from every level, level 3 included (even a key another process wrote there).</summary>
+    /// <summary>
+    /// Removes <paramref name="key"/> from every level, level 3 included (even a key another process
+    /// wrote there); in shared mode the removal is also published on the backplane.
+    /// </summary>
     /// <param name="key">The key.</param>
     /// <param name="cancellationToken">Checked before the removal.</param>
     /// <returns>True when this process held the key (at any level, or knew it to be in level 3).</returns>
@@ -182,6 +262,11 @@ public sealed partial class TieredCache : IDisposable
         ValidateKey(key);
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
+        if (_shared is not null)
+        {
+            return await RemoveSharedAsync(key).ConfigureAwait(false);
+        }
+
         var work = new Level3Work();
         bool found;
         lock (_sync)
@@ -233,10 +318,13 @@ public sealed partial class TieredCache : IDisposable
             Level3Errors = Volatile.Read(ref _level3Errors),
             Level3CircuitOpen = Volatile.Read(ref _level3CircuitOpen) == 1,
             Rejections = Volatile.Read(ref _rejections),
+            BackplanePublished = Volatile.Read(ref _backplanePublished),
+            BackplaneReceived = Volatile.Read(ref _backplaneReceived),
+            Reconnects = Volatile.Read(ref _reconnects),
         };
     }
 
-    /// <summary>Drops levels 1 and 2 and stops publishing metrics. Level 3 (and what it holds) is left as it is.</summary>
+    /// <summary>Drops levels 1 and 2, stops publishing metrics and leaves the backplane. Level 3 (and what it holds) is left as it is.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -245,6 +333,7 @@ public sealed partial class TieredCache : IDisposable
         }
 
         _metrics.Dispose();
+        DetachShared();
         lock (_sync)
         {
             _level1.Dispose();

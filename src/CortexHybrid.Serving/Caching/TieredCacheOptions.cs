@@ -51,7 +51,16 @@ public sealed class TieredCacheOptions
     /// </summary>
     public TimeSpan Level3Timeout { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>A name for the <c>cortex.cache.name</c> tag of the cache's metrics.</summary>
+    /// <summary>
+    /// What level 3 is: <see cref="Level3Mode.Overflow"/> (the default: a private overflow of levels
+    /// 1 and 2, for one instance) or <see cref="Level3Mode.Shared"/> (Redis written through and
+    /// shared by every instance of the same <see cref="Name"/>, with a backplane; needs a
+    /// <see cref="RedisSharedLevel3"/>). In shared mode <see cref="L3Capacity"/> only bounds how many
+    /// failed level 3 removals this cache remembers to retry.
+    /// </summary>
+    public Level3Mode Level3Mode { get; set; } = Level3Mode.Overflow;
+
+    /// <summary>A name for the <c>cortex.cache.name</c> tag of the cache's metrics (and, in shared mode, the Redis namespace and channel).</summary>
     public string Name { get; set; } = "default";
 
     /// <summary>A copy, so that changing these options after the cache is created changes nothing.</summary>
@@ -75,6 +84,7 @@ public sealed class TieredCacheOptions
         rules.Positive(DefaultTtl, nameof(DefaultTtl));
         rules.TimerSpan(Level3Timeout, nameof(Level3Timeout));
         rules.NotBlank(Name, nameof(Name));
+        rules.Require(Enum.IsDefined(Level3Mode), nameof(Level3Mode), Level3Mode, "Level3Mode must be Overflow or Shared.");
         return rules;
     }
 }

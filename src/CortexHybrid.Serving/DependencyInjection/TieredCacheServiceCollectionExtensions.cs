@@ -13,7 +13,9 @@ public static class TieredCacheServiceCollectionExtensions
     /// Registers a singleton <see cref="TieredCache"/> with options from <paramref name="configure"/>
     /// (and the builder's <see cref="TieredCacheBuilder.BindConfiguration"/>), validated when the host
     /// starts. Level 3 is the app's registered <see cref="Caching.Distributed.IDistributedCache"/>
-    /// when there is one (e.g. <c>AddStackExchangeRedisCache</c>), else in process. The clock, logger
+    /// when there is one (e.g. <c>AddStackExchangeRedisCache</c>), else in process; in
+    /// <see cref="Level3Mode.Shared"/> it is Redis, from the builder's <see cref="TieredCacheBuilder.WithRedis"/>
+    /// or <see cref="TieredCacheBuilder.WithSharedLevel3"/>. The clock, logger
     /// and meter come from the container's <see cref="TimeProvider"/>, <see cref="Logging.ILoggerFactory"/>
     /// and <see cref="System.Diagnostics.Metrics.IMeterFactory"/> when registered.
     /// </summary>
@@ -58,17 +60,21 @@ public static class TieredCacheServiceCollectionExtensions
         }
 
         string component = name is null ? "TieredCache" : $"TieredCache '{name}'";
-        var validator = new SettingsValidator<TieredCacheOptions>(optionsName, component, static o => o.Check());
+        TieredCacheBuilder? built = null;
+        var validator = new SettingsValidator<TieredCacheOptions>(optionsName, component, o =>
+        {
+            CortexHybrid.Validation.SettingRules rules = o.Check();
+            built?.Check(o, rules);
+            return rules;
+        });
         services.AddSingleton<IValidateOptions<TieredCacheOptions>>(validator);
         options.ValidateOnStart();
 
         var builder = new TieredCacheBuilder(services, name, options, validator);
-        ServiceResolution.AddSingleton(services, name, provider => new TieredCache(
-            provider.GetRequiredService<IOptionsMonitor<TieredCacheOptions>>().Get(optionsName),
-            builder.Level3(provider),
-            ServiceResolution.Time(provider),
-            ServiceResolution.Logger<TieredCache>(provider),
-            ServiceResolution.Meters(provider)));
+        built = builder;
+        ServiceResolution.AddSingleton(services, name, provider => builder.Create(
+            provider,
+            provider.GetRequiredService<IOptionsMonitor<TieredCacheOptions>>().Get(optionsName)));
         services.AddSingleton(new MonitorAttachment((monitor, provider) =>
         {
             TieredCache cache = ServiceResolution.Resolve<TieredCache>(provider, name);

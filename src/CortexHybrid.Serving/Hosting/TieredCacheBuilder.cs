@@ -4,7 +4,9 @@ using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace CortexHybrid.Hosting;
 
@@ -17,6 +19,8 @@ public sealed class TieredCacheBuilder
 {
     private readonly SettingsValidator<TieredCacheOptions> _validator;
     private Func<IServiceProvider, IDistributedCache?> _level3 = static services => services.GetService<IDistributedCache>();
+    private Func<IServiceProvider, IConnectionMultiplexer>? _redis;
+    private bool _backplane;
 
     internal TieredCacheBuilder(IServiceCollection services, string? name, OptionsBuilder<TieredCacheOptions> options, SettingsValidator<TieredCacheOptions> validator)
     {
@@ -78,6 +82,56 @@ public sealed class TieredCacheBuilder
     public TieredCacheBuilder WithInProcessLevel3() => WithLevel3(static _ => null);
 
     /// <summary>
+    /// Makes level 3 Redis, shared by every instance of the cache's name and written through
+    /// (<see cref="Level3Mode.Shared"/>, a <see cref="RedisSharedLevel3"/>), on the connection
+    /// <paramref name="connection"/> gives (owned by whoever registered it: e.g. the app's
+    /// <see cref="IConnectionMultiplexer"/> singleton). Sets <see cref="TieredCacheOptions.Level3Mode"/>
+    /// to <see cref="Level3Mode.Shared"/>; configuration bound after this call may set it back to
+    /// Overflow, and then the connection is not used.
+    /// </summary>
+    /// <param name="connection">Gives the Redis connection, once, when the cache is created.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="connection"/> is null.</exception>
+    public TieredCacheBuilder WithSharedLevel3(Func<IServiceProvider, IConnectionMultiplexer> connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        _redis = connection;
+        Options.Configure(static o => o.Level3Mode = Level3Mode.Shared);
+        return this;
+    }
+
+    /// <summary>
+    /// Publishes this cache's changes on Redis pub/sub (a <see cref="RedisBackplane"/> on the shared
+    /// level 3's connection) and drops level 1/2 copies of what other instances change. Needs
+    /// <see cref="Level3Mode.Shared"/>: the host's start fails otherwise, naming the setting.
+    /// </summary>
+    /// <returns>This builder.</returns>
+    public TieredCacheBuilder WithBackplane()
+    {
+        _backplane = true;
+        return this;
+    }
+
+    /// <summary>
+    /// The usual scale-out set-up in one call: a Redis connection of the cache's own to
+    /// <paramref name="configuration"/> (StackExchange.Redis syntax, e.g. <c>"localhost:6379"</c>;
+    /// connecting does not fail when Redis is down, and the container disposes the connection), the
+    /// shared level 3 on it (<see cref="WithSharedLevel3"/>) and the backplane (<see cref="WithBackplane"/>).
+    /// </summary>
+    /// <param name="configuration">The StackExchange.Redis configuration string.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="configuration"/> is null, empty or not a valid configuration string.</exception>
+    public TieredCacheBuilder WithRedis(string configuration)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(configuration);
+        ConfigurationOptions parsed = ConfigurationOptions.Parse(configuration);
+        parsed.AbortOnConnectFail = false;
+        object key = "CortexHybrid.TieredCache.Redis:" + (Name ?? string.Empty);
+        Services.AddKeyedSingleton(key, (_, _) => new OwnedRedisConnection(ConnectionMultiplexer.Connect(parsed)));
+        return WithSharedLevel3(provider => provider.GetRequiredKeyedService<OwnedRedisConnection>(key).Connection).WithBackplane();
+    }
+
+    /// <summary>
     /// Also registers this cache as the app's <see cref="HybridCache"/> (a <see cref="TieredHybridCache"/>
     /// over it; keyed under <see cref="Name"/> for a named cache), so code written against
     /// Microsoft's HybridCache keeps its <c>GetOrCreateAsync</c>, <c>SetAsync</c>, <c>RemoveAsync</c>
@@ -121,4 +175,47 @@ public sealed class TieredCacheBuilder
     }
 
     internal IDistributedCache? Level3(IServiceProvider services) => _level3(services);
+
+    /// <summary>The settings that depend on this builder as well as on the options.</summary>
+    internal void Check(TieredCacheOptions options, Validation.SettingRules rules)
+    {
+        rules.Require(
+            options.Level3Mode != Level3Mode.Shared || _redis is not null,
+            nameof(TieredCacheOptions.Level3Mode),
+            options.Level3Mode,
+            "Level3Mode Shared needs a Redis connection: call WithSharedLevel3(...) or WithRedis(...) on the cache's builder.");
+        rules.Require(
+            !_backplane || options.Level3Mode == Level3Mode.Shared,
+            nameof(TieredCacheOptions.Level3Mode),
+            options.Level3Mode,
+            "The backplane (WithBackplane) needs Level3Mode Shared.");
+    }
+
+    /// <summary>The cache, in the mode its options say.</summary>
+    internal TieredCache Create(IServiceProvider provider, TieredCacheOptions options)
+    {
+        TimeProvider? time = ServiceResolution.Time(provider);
+        ILogger? logger = ServiceResolution.Logger<TieredCache>(provider);
+        if (options.Level3Mode != Level3Mode.Shared || _redis is null)
+        {
+            return new TieredCache(options, Level3(provider), time, logger, ServiceResolution.Meters(provider));
+        }
+
+        IConnectionMultiplexer redis = _redis(provider);
+        return new TieredCache(
+            options,
+            new RedisSharedLevel3(redis, options.Name),
+            _backplane ? new RedisBackplane(redis, options.Name) : null,
+            time,
+            logger,
+            ServiceResolution.Meters(provider));
+    }
+
+    /// <summary>A connection <see cref="WithRedis"/> made, disposed with the container.</summary>
+    internal sealed class OwnedRedisConnection(IConnectionMultiplexer connection) : IDisposable
+    {
+        public IConnectionMultiplexer Connection { get; } = connection;
+
+        public void Dispose() => Connection.Dispose();
+    }
 }

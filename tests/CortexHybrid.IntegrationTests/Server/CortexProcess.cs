@@ -113,9 +113,16 @@ public sealed partial class CortexProcess : IAsyncDisposable
     /// Starts <c>cortex serve --urls http://127.0.0.1:0 --store <paramref name="store"/></c> (a port
     /// the system picks) with <paramref name="options"/>, and waits until it reports where it listens.
     /// </summary>
-    public static async Task<CortexProcess> StartServeAsync(string store, IEnumerable<string>? options = null, IReadOnlyDictionary<string, string?>? environment = null)
+    public static Task<CortexProcess> StartServeAsync(string store, IEnumerable<string>? options = null, IReadOnlyDictionary<string, string?>? environment = null) =>
+        StartServingAsync(["--store", store, .. options ?? []], environment);
+
+    /// <summary>
+    /// Starts <c>cortex serve --urls http://127.0.0.1:0</c> with <paramref name="options"/> (which
+    /// name the store, or PostgreSQL), and waits until it reports where it listens.
+    /// </summary>
+    public static async Task<CortexProcess> StartServingAsync(IEnumerable<string> options, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        CortexProcess server = Start(["serve", "--urls", "http://127.0.0.1:0", "--store", store, .. options ?? []], environment);
+        CortexProcess server = Start(["serve", "--urls", "http://127.0.0.1:0", .. options], environment);
         try
         {
             string line = await server.WaitForErrorLineAsync("cortex serve: MCP at ", StartTimeout);

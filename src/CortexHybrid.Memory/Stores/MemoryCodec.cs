@@ -8,11 +8,14 @@ using System.Text.Json;
 namespace CortexHybrid.Memory.Stores;
 
 /// <summary>
-/// How a <see cref="SqliteMemoryStore"/> writes a memory's columns: the text's SHA-256 (of its
-/// UTF-8), the vector as little-endian float32, the metadata as a JSON object of strings.
+/// How the stores of record write a memory's columns: the text's SHA-256 (of its UTF-8), the
+/// vector as little-endian float32, the metadata as a JSON object of strings.
 /// </summary>
-/// <remarks>Nothing here is SQLite's: another store of the same schema can use the same encoding.</remarks>
-internal static class SqliteMemoryCodec
+/// <remarks>
+/// Shared by <see cref="SqliteMemoryStore"/> and <see cref="PostgresMemoryStore"/>, so a memory is
+/// encoded the same way in either (a vector's bytes are the same in a BLOB and a bytea).
+/// </remarks>
+internal static class MemoryCodec
 {
     /// <summary>The length of a text hash.</summary>
     public const int HashBytes = SHA256.HashSizeInBytes;
