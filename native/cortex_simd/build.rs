@@ -160,6 +160,9 @@ fn csharp_type(rust: &str) -> String {
     match rust {
         "*const f32" | "*mut f32" => "float*",
         "*const u8" => "byte*",
+        "*const i8" => "sbyte*",
+        "*const u16" => "ushort*",
+        "*mut i32" => "int*",
         "*const i64" | "*mut i64" => "long*",
         "usize" => "nuint",
         "u32" => "uint",

@@ -379,14 +379,14 @@ extern "C" {
 
 /// A readable page followed by an inaccessible one: a vector placed to end at the boundary
 /// crashes the test process if any kernel reads one float too far.
-struct GuardedPage {
+pub(crate) struct GuardedPage {
     base: *mut u8,
 }
 
 const PAGE: usize = 4096;
 
 impl GuardedPage {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         const PROT_READ_WRITE: i32 = 0x1 | 0x2;
         const MAP_PRIVATE_ANONYMOUS: i32 = 0x02 | 0x20;
         // SAFETY: a fresh anonymous mapping of two pages; the second is made inaccessible.
@@ -400,12 +400,19 @@ impl GuardedPage {
 
     /// `n` floats ending exactly at the guard page, filled from `values`.
     fn tail(&mut self, values: &[f32]) -> *const f32 {
-        assert!(values.len() * 4 <= PAGE);
-        // SAFETY: the range lies inside the first (readable, writable) page.
+        self.tail_of(values)
+    }
+
+    /// `values` (of any element type) ending exactly at the guard page.
+    pub(crate) fn tail_of<T: Copy>(&mut self, values: &[T]) -> *const T {
+        let bytes = core::mem::size_of_val(values);
+        assert!(bytes <= PAGE);
+        // SAFETY: the range lies inside the first (readable, writable) page; copied bytewise, so
+        // no alignment is needed.
         unsafe {
-            let start = self.base.add(PAGE - values.len() * 4).cast::<f32>();
-            core::ptr::copy_nonoverlapping(values.as_ptr(), start, values.len());
-            start
+            let start = self.base.add(PAGE - bytes);
+            core::ptr::copy_nonoverlapping(values.as_ptr().cast::<u8>(), start, bytes);
+            start.cast::<T>()
         }
     }
 }

@@ -8,6 +8,9 @@
 //!
 //! Order: a higher key is better; equal keys go to the smaller id. Dot products are their own key;
 //! squared Euclidean distances are negated (smaller is better) and negated back at the end.
+//!
+//! The driver ([`run`]) and the selection know nothing of element types: a [`Scorer`] supplies
+//! the keys of each tile. The f32 scorer is here; the int8 and bf16 ones are in `quantized.rs`.
 
 use crate::simd::SimdF32;
 
@@ -201,25 +204,56 @@ unsafe fn step<S: SimdF32, const EUCLIDEAN: bool>(row: S::V, query: S::V, acc: S
     }
 }
 
+/// What the top-k driver needs from an element type and an instruction set: the keys of a tile of
+/// rows against a group of queries. The f32 kernels below are one scorer; the quantized kernels
+/// (`quantized.rs`) are others, so every element type shares one driver and one selection.
+pub(crate) trait Scorer {
+    /// Bytes one row occupies, for the block size.
+    fn row_bytes(&self) -> usize;
+
+    /// `keys[r][j]`: the key of row `row + r` against query `first + j`, higher is better. A pair's
+    /// key must not depend on `R`, `Q` or the tile's position, so a query scores the same bits
+    /// alone and in any batch.
+    ///
+    /// # Safety
+    /// The rows and queries exist; the CPU supports the scorer's instruction set.
+    unsafe fn keys<const R: usize, const Q: usize>(&self, row: usize, first: usize) -> [[f32; Q]; R];
+}
+
+/// f32 rows and queries, scored by dot product or negated squared distance.
+struct F32Scorer<S, const EUCLIDEAN: bool> {
+    queries: *const f32,
+    rows: *const f32,
+    dimension: usize,
+    isa: core::marker::PhantomData<S>,
+}
+
+impl<S: SimdF32, const EUCLIDEAN: bool> Scorer for F32Scorer<S, EUCLIDEAN> {
+    #[inline(always)]
+    fn row_bytes(&self) -> usize {
+        self.dimension * core::mem::size_of::<f32>()
+    }
+
+    #[inline(always)]
+    unsafe fn keys<const R: usize, const Q: usize>(&self, row: usize, first: usize) -> [[f32; Q]; R] {
+        // SAFETY: the pointers address rows `row .. row + R` and queries `first .. first + Q`.
+        unsafe {
+            let row_ptrs: [*const f32; R] = core::array::from_fn(|r| self.rows.add((row + r) * self.dimension));
+            let query_ptrs: [*const f32; Q] = core::array::from_fn(|j| self.queries.add((first + j) * self.dimension));
+            keys::<S, R, Q, EUCLIDEAN>(row_ptrs, query_ptrs, self.dimension)
+        }
+    }
+}
+
 /// Scores rows `row .. row + R` against queries `first .. first + Q` and offers them to the heaps.
 ///
 /// # Safety
-/// As [`top_k`]; the rows and queries exist.
+/// As [`run`]; the rows and queries exist.
 #[inline(always)]
-unsafe fn offer_rows<S: SimdF32, const R: usize, const Q: usize, const EUCLIDEAN: bool>(
-    queries: *const f32,
-    first: usize,
-    rows: *const f32,
-    ids: *const i64,
-    dimension: usize,
-    row: usize,
-    heaps: &mut Heaps,
-) {
-    // SAFETY: the pointers address rows `row .. row + R` and queries `first .. first + Q`.
+unsafe fn offer_rows<T: Scorer, const R: usize, const Q: usize>(scorer: &T, first: usize, ids: *const i64, row: usize, heaps: &mut Heaps) {
+    // SAFETY: the scorer reads rows `row .. row + R` and queries `first .. first + Q`; ids likewise.
     unsafe {
-        let row_ptrs: [*const f32; R] = core::array::from_fn(|r| rows.add((row + r) * dimension));
-        let query_ptrs: [*const f32; Q] = core::array::from_fn(|j| queries.add((first + j) * dimension));
-        let scores = keys::<S, R, Q, EUCLIDEAN>(row_ptrs, query_ptrs, dimension);
+        let scores = scorer.keys::<R, Q>(row, first);
         for (r, row_scores) in scores.iter().enumerate() {
             let id = *ids.add(row + r);
             for (j, &score) in row_scores.iter().enumerate() {
@@ -234,23 +268,16 @@ unsafe fn offer_rows<S: SimdF32, const R: usize, const Q: usize, const EUCLIDEAN
 /// # Safety
 /// As [`offer_rows`].
 #[inline(always)]
-unsafe fn offer_rows_to_all<S: SimdF32, const R: usize, const Q: usize, const EUCLIDEAN: bool>(
-    queries: *const f32,
-    rows: *const f32,
-    ids: *const i64,
-    dimension: usize,
-    row: usize,
-    heaps: &mut Heaps,
-) {
+unsafe fn offer_rows_to_all<T: Scorer, const R: usize, const Q: usize>(scorer: &T, ids: *const i64, row: usize, heaps: &mut Heaps) {
     // SAFETY: forwarded; q stays below heaps.queries.
     unsafe {
         let mut q = 0;
         while heaps.queries - q >= Q {
-            offer_rows::<S, R, Q, EUCLIDEAN>(queries, q, rows, ids, dimension, row, heaps);
+            offer_rows::<T, R, Q>(scorer, q, ids, row, heaps);
             q += Q;
         }
         while q < heaps.queries {
-            offer_rows::<S, R, 1, EUCLIDEAN>(queries, q, rows, ids, dimension, row, heaps);
+            offer_rows::<T, R, 1>(scorer, q, ids, row, heaps);
             q += 1;
         }
     }
@@ -261,13 +288,10 @@ unsafe fn offer_rows_to_all<S: SimdF32, const R: usize, const Q: usize, const EU
 /// # Safety
 /// As [`offer_rows`], for every row of the range.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-unsafe fn offer_range<S: SimdF32, const R: usize, const Q: usize, const EUCLIDEAN: bool>(
-    queries: *const f32,
+unsafe fn offer_range<T: Scorer, const R: usize, const Q: usize>(
+    scorer: &T,
     first: usize,
-    rows: *const f32,
     ids: *const i64,
-    dimension: usize,
     from: usize,
     to: usize,
     heaps: &mut Heaps,
@@ -276,11 +300,11 @@ unsafe fn offer_range<S: SimdF32, const R: usize, const Q: usize, const EUCLIDEA
     unsafe {
         let mut r = from;
         while to - r >= R {
-            offer_rows::<S, R, Q, EUCLIDEAN>(queries, first, rows, ids, dimension, r, heaps);
+            offer_rows::<T, R, Q>(scorer, first, ids, r, heaps);
             r += R;
         }
         while r < to {
-            offer_rows::<S, 1, Q, EUCLIDEAN>(queries, first, rows, ids, dimension, r, heaps);
+            offer_rows::<T, 1, Q>(scorer, first, ids, r, heaps);
             r += 1;
         }
     }
@@ -309,30 +333,45 @@ pub(crate) unsafe fn top_k<S: SimdF32, const R: usize, const Q: usize, const EUC
     count: usize,
     heaps: &mut Heaps,
 ) {
+    let scorer = F32Scorer::<S, EUCLIDEAN> { queries, rows, dimension, isa: core::marker::PhantomData };
+    // SAFETY: forwarded from the caller.
+    unsafe { run::<_, R, Q>(&scorer, ids, count, heaps) }
+}
+
+/// Fills `heaps` with each query's best rows among `count` rows, scored `R` rows by `Q` queries
+/// at a time by `scorer`.
+///
+/// # Safety
+/// `scorer` reads `heaps.queries` queries and `count` rows; `ids` holds `count` ids; the heaps
+/// are empty (`filled == 0`) and their slots writable; the CPU supports the scorer's instruction
+/// set.
+#[inline(always)]
+pub(crate) unsafe fn run<T: Scorer, const R: usize, const Q: usize>(scorer: &T, ids: *const i64, count: usize, heaps: &mut Heaps) {
     // SAFETY: forwarded; the loops stay below `count` and `heaps.queries`.
     unsafe {
         // While the heaps fill, every row goes to every query before the next (the heaps fill in
         // step, so one `filled` serves them all).
         let mut row = 0;
         while row < count && heaps.filled < heaps.k {
-            offer_rows_to_all::<S, 1, Q, EUCLIDEAN>(queries, rows, ids, dimension, row, heaps);
+            offer_rows_to_all::<T, 1, Q>(scorer, ids, row, heaps);
             heaps.row_done();
             row += 1;
         }
         // Full heaps only compare against their root, so the order rows reach them no longer
         // matters: block by block, query group by query group.
-        // `.max(1)`: the divisor is never 0 (dimension > 0), and the compiler then needs no panic path.
-        let block_rows = (BLOCK_BYTES / (dimension * core::mem::size_of::<f32>()).max(1)).max(R);
+        // `.max(1)`: the divisor is never 0 (rows are never empty), and the compiler then needs no
+        // panic path.
+        let block_rows = (BLOCK_BYTES / scorer.row_bytes().max(1)).max(R);
         while row < count {
             let end = (row + block_rows).min(count);
             let mut q = 0;
             while q < heaps.queries {
                 let group = (heaps.queries - q).min(Q);
                 if group == Q {
-                    offer_range::<S, R, Q, EUCLIDEAN>(queries, q, rows, ids, dimension, row, end, heaps);
+                    offer_range::<T, R, Q>(scorer, q, ids, row, end, heaps);
                 } else {
                     for single in q..q + group {
-                        offer_range::<S, SINGLE_QUERY_ROWS, 1, EUCLIDEAN>(queries, single, rows, ids, dimension, row, end, heaps);
+                        offer_range::<T, SINGLE_QUERY_ROWS, 1>(scorer, single, ids, row, end, heaps);
                     }
                 }
                 q += group;

@@ -46,14 +46,37 @@ internal static unsafe partial class NativeMethods
     internal const uint CORTEX_CPU_AVX512F = 1 << 2;
 
     /// <summary>
-    /// Capability flag: the kernels run on AVX2 + FMA.
+    /// Capability flag: the CPU has AVX512-VNNI (<c>vpdpbusd</c>), whether or not the int8 kernels use it.
+    /// </summary>
+    internal const uint CORTEX_CPU_AVX512VNNI = 1 << 3;
+
+    /// <summary>
+    /// Capability flag: the CPU has AVX512-BF16 (<c>vdpbf16ps</c>), whether or not the bf16 kernels use it.
+    /// </summary>
+    internal const uint CORTEX_CPU_AVX512BF16 = 1 << 4;
+
+    /// <summary>
+    /// Capability flag: the f32 kernels run on AVX2 + FMA.
     /// </summary>
     internal const uint CORTEX_ACTIVE_AVX2 = 1 << 8;
 
     /// <summary>
-    /// Capability flag: the kernels run on AVX-512F.
+    /// Capability flag: the f32 kernels run on AVX-512F.
     /// </summary>
     internal const uint CORTEX_ACTIVE_AVX512F = 1 << 9;
+
+    /// <summary>
+    /// Capability flag: the int8 kernels run on AVX-512 VNNI (the CPU has AVX-512F, BW and VNNI, and
+    /// AVX2 is not forced); without it they run on AVX2, exactly as well.
+    /// </summary>
+    internal const uint CORTEX_ACTIVE_I8_AVX512VNNI = 1 << 10;
+
+    /// <summary>
+    /// Capability flag: the bf16 kernels run on AVX-512 BF16 (the CPU has AVX-512F, BW and BF16, and
+    /// AVX2 is not forced), which flushes denormal inputs and results to zero; without it they run
+    /// on AVX2 + FMA, which keeps denormals.
+    /// </summary>
+    internal const uint CORTEX_ACTIVE_BF16_AVX512BF16 = 1 << 11;
 
     /// <summary>
     /// Capability flag: <c>CORTEX_NATIVE_ISA=avx2</c> forced the AVX2 kernels.
@@ -78,8 +101,8 @@ internal static unsafe partial class NativeMethods
     internal static partial void cortex_noop_gc_transition();
 
     /// <summary>
-    /// CPU features and the active instruction set, as <c>CORTEX_*</c> flags. Choosing the instruction set
-    /// happens here if no kernel ran before.
+    /// CPU features and the active instruction sets, as <c>CORTEX_*</c> flags. Choosing the instruction
+    /// sets happens here if no kernel ran before.
     /// </summary>
     [LibraryImport(LibraryName)]
     [SuppressGCTransition]
@@ -144,6 +167,72 @@ internal static unsafe partial class NativeMethods
     /// </summary>
     [LibraryImport(LibraryName)]
     internal static partial NativeStatus cortex_top_k_f32(uint metric, float* queries, nuint query_count, float* rows, long* ids, nuint dimension, nuint count, nuint k, long* result_ids, float* result_scores);
+
+    /// <summary>
+    /// Exact int8 dot product <c>Σ x[i]·y[i]</c> of two <c>len</c>-element vectors into <c>*result</c>; 0 when
+    /// <c>len == 0</c>. <c>len</c> is at most <c>131071</c> (<c>i32::MAX / (128·128)</c>, so the sum cannot leave i32),
+    /// otherwise <c>LengthOverflow</c>. Any alignment.
+    /// </summary>
+    [LibraryImport(LibraryName)]
+    [SuppressGCTransition]
+    internal static partial NativeStatus cortex_dot_i8(sbyte* x, sbyte* y, nuint len, int* result);
+
+    /// <summary><c>cortex_dot_i8</c> with the GC transition: for calls too long to hold off the GC, and for comparison.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "cortex_dot_i8")]
+    internal static partial NativeStatus cortex_dot_i8_gc_transition(sbyte* x, sbyte* y, nuint len, int* result);
+
+    /// <summary>
+    /// <c>destination[r] = query · row r</c>, exact, for <c>count</c> row-major int8 rows of <c>dimension</c> bytes
+    /// (no padding between rows, any alignment). <c>dimension</c> is at most <c>131071</c>, as for
+    /// <c>cortex_dot_i8</c>.
+    /// </summary>
+    [LibraryImport(LibraryName)]
+    internal static partial NativeStatus cortex_batch_dot_i8(sbyte* query, sbyte* rows, nuint dimension, nuint count, int* destination);
+
+    /// <summary>
+    /// For each of <c>query_count</c> int8 queries (row-major, <c>dimension</c> bytes each), the <c>k</c> best of
+    /// <c>count</c> int8 rows by the key <c>query_scales[q] · (q · row) + row_bias[row]</c>, higher first: the
+    /// exact i32 dot product converted to f32, times the query's scale (one rounding), plus the row's
+    /// bias (another rounding; with <c>row_bias</c> null nothing is added). A squared Euclidean search
+    /// passes <c>2·scale</c> and <c>-‖row‖²</c> as bias. Equal keys put the smaller id first; a NaN key ranks
+    /// below every number. Results are laid out as <c>cortex_top_k_f32</c> lays them out: query <c>q</c>'s
+    /// go to <c>result_ids[q*k ..]</c> and <c>result_scores[q*k ..]</c> (the keys), best first,
+    /// <c>min(k, count)</c> of them, the slots past them untouched. One pass over the rows serves all
+    /// the queries. <c>dimension</c> is at most <c>131071</c>, as for <c>cortex_dot_i8</c>.
+    /// </summary>
+    [LibraryImport(LibraryName)]
+    internal static partial NativeStatus cortex_top_k_i8(sbyte* queries, nuint query_count, float* query_scales, sbyte* rows, float* row_bias, long* ids, nuint dimension, nuint count, nuint k, long* result_ids, float* result_scores);
+
+    /// <summary>
+    /// bf16 dot product <c>Σ x[i]·y[i]</c> of two <c>len</c>-element vectors of bf16 bit patterns (the upper
+    /// halves of f32s) into <c>*result</c>, accumulated in f32; 0 when <c>len == 0</c>. On AVX-512 BF16
+    /// (<c>CORTEX_ACTIVE_BF16_AVX512BF16</c>) denormal inputs count as zero and denormal partial sums are
+    /// flushed to zero; on AVX2 denormals are kept. NaN and infinities propagate as in IEEE
+    /// arithmetic.
+    /// </summary>
+    [LibraryImport(LibraryName)]
+    [SuppressGCTransition]
+    internal static partial NativeStatus cortex_dot_bf16(ushort* x, ushort* y, nuint len, float* result);
+
+    /// <summary><c>cortex_dot_bf16</c> with the GC transition: for calls too long to hold off the GC, and for comparison.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "cortex_dot_bf16")]
+    internal static partial NativeStatus cortex_dot_bf16_gc_transition(ushort* x, ushort* y, nuint len, float* result);
+
+    /// <summary>
+    /// <c>destination[r] = query · row r</c> for <c>count</c> row-major bf16 rows of <c>dimension</c> elements, each
+    /// row summed exactly as <c>cortex_dot_bf16</c> sums it (the same bits).
+    /// </summary>
+    [LibraryImport(LibraryName)]
+    internal static partial NativeStatus cortex_batch_dot_bf16(ushort* query, ushort* rows, nuint dimension, nuint count, float* destination);
+
+    /// <summary>
+    /// <c>cortex_top_k_i8</c> for bf16 queries and rows: the key is
+    /// <c>query_scales[q] · (q · row) + row_bias[row]</c>, the dot product accumulated in f32 as in
+    /// <c>cortex_dot_bf16</c> (though not necessarily in the same order, so not always to the same bits);
+    /// the same layout, order and checks.
+    /// </summary>
+    [LibraryImport(LibraryName)]
+    internal static partial NativeStatus cortex_top_k_bf16(ushort* queries, nuint query_count, float* query_scales, ushort* rows, float* row_bias, long* ids, nuint dimension, nuint count, nuint k, long* result_ids, float* result_scores);
 }
 
 /// <summary>

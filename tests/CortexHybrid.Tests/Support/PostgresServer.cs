@@ -152,7 +152,11 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private async Task CreateTestRoleAsync()
     {
-        await using var connection = new NpgsqlConnection(Builder(AdminUser, AdminPassword, "postgres").ConnectionString);
+        // Several collections start their clusters at once on two cores: the first connection to a
+        // new cluster has been seen to take over the usual 5 s there.
+        NpgsqlConnectionStringBuilder builder = Builder(AdminUser, AdminPassword, "postgres");
+        builder.Timeout = 60;
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
         await connection.OpenAsync();
         foreach (string sql in (string[])[$"CREATE ROLE {TestUser} LOGIN PASSWORD '{TestPassword}'", $"CREATE DATABASE {Database} OWNER {TestUser}"])
         {
