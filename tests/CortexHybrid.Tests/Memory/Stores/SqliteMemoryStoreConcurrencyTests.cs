@@ -25,12 +25,20 @@ public sealed class SqliteMemoryStoreConcurrencyTests
         var written = new ConcurrentDictionary<long, string>();
         var deleted = new ConcurrentDictionary<long, bool>();
         using var done = new CancellationTokenSource();
-        int reads = 0;
+        int reads = 0, failedReaders = 0;
 
         Task writer = Task.Run(async () =>
         {
             for (int b = 0; b < Batches; b++)
             {
+                // Each batch waits for reads to have run since the last one, so readers and the
+                // writer overlap however the two cores schedule them (a count of reads over a
+                // time would fail on a loaded machine).
+                while (Volatile.Read(ref reads) < b * 2 && Volatile.Read(ref failedReaders) == 0)
+                {
+                    await Task.Delay(1);
+                }
+
                 var drafts = Enumerable.Range(0, BatchSize).Select(i => Draft($"batch {b} item {i}", Vector((b * BatchSize) + i), ["written", $"batch-{b % 4}"], storedAt: Epoch.AddMilliseconds(b))).ToList();
                 IReadOnlyList<StoreResult> results = await store.AddAsync(drafts);
                 for (int i = 0; i < results.Count; i++)
@@ -50,67 +58,77 @@ public sealed class SqliteMemoryStoreConcurrencyTests
         });
         Task[] readers = [.. Enumerable.Range(0, Readers).Select(r => Task.Run(async () =>
         {
-            var random = new Random(r);
-            long lastWritten = 0;
-            while (!done.IsCancellationRequested)
+            try
             {
-                Interlocked.Increment(ref reads);
-                long[] known = [.. written.Keys];
-                switch (random.Next(7))
+                var random = new Random(r);
+                long lastWritten = 0;
+                while (!done.IsCancellationRequested)
                 {
-                    case 0 when known.Length > 0:
-                        long[] some = [.. Enumerable.Range(0, 30).Select(_ => known[random.Next(known.Length)])];
-                        IReadOnlyList<MemoryRecord> records = await store.GetAsync(some);
-                        Assert.Equal(some.Distinct().Count(), records.Count);
-                        Assert.All(records, m => Assert.Equal(written[m.Id], m.Text));
-                        Assert.All(records, m => Assert.Equal("written", m.Tags[0]));
-                        break;
-                    case 1 when known.Length > 0:
-                        long id = known[random.Next(known.Length)];
-                        Assert.Equal(id, await store.FindByTextAsync(written[id]));
-                        break;
-                    case 2:
-                        // Written memories are only added: their count never goes down.
-                        long count = await store.CountAsync("written");
-                        Assert.True(count >= lastWritten, $"count went from {lastWritten} to {count}");
-                        lastWritten = count;
-                        break;
-                    case 3:
-                        IReadOnlyList<MemoryRecord> recent = await store.ListRecentAsync(15, "written");
-                        Assert.True(recent.Count <= 15);
-                        Assert.True(recent.Zip(recent.Skip(1)).All(p => p.First.StoredAt > p.Second.StoredAt || (p.First.StoredAt == p.Second.StoredAt && p.First.Id > p.Second.Id)));
-                        break;
-                    case 4:
-                        IReadOnlySet<long> both = await store.IdsWithAllTagsAsync(["written", "batch-1"]);
-                        Assert.All(both, i => Assert.Contains("batch ", written.GetValueOrDefault(i, "batch (not yet acknowledged)"), StringComparison.Ordinal));
-                        break;
-                    case 5:
-                        long previous = long.MinValue;
-                        await foreach (StoredVector vector in store.ReadVectorsAsync())
-                        {
-                            Assert.True(vector.Id > previous);
-                            Assert.Equal(Model.Dimensions, vector.Vector.Length);
-                            previous = vector.Id;
-                        }
+                    Interlocked.Increment(ref reads);
+                    long[] known = [.. written.Keys];
+                    switch (random.Next(7))
+                    {
+                        case 0 when known.Length > 0:
+                            long[] some = [.. Enumerable.Range(0, 30).Select(_ => known[random.Next(known.Length)])];
+                            IReadOnlyList<MemoryRecord> records = await store.GetAsync(some);
+                            Assert.Equal(some.Distinct().Count(), records.Count);
+                            Assert.All(records, m => Assert.Equal(written[m.Id], m.Text));
+                            Assert.All(records, m => Assert.Equal("written", m.Tags[0]));
+                            break;
+                        case 1 when known.Length > 0:
+                            long id = known[random.Next(known.Length)];
+                            Assert.Equal(id, await store.FindByTextAsync(written[id]));
+                            break;
+                        case 2:
+                            // Written memories are only added: their count never goes down.
+                            long count = await store.CountAsync("written");
+                            Assert.True(count >= lastWritten, $"count went from {lastWritten} to {count}");
+                            lastWritten = count;
+                            break;
+                        case 3:
+                            IReadOnlyList<MemoryRecord> recent = await store.ListRecentAsync(15, "written");
+                            Assert.True(recent.Count <= 15);
+                            Assert.True(recent.Zip(recent.Skip(1)).All(p => p.First.StoredAt > p.Second.StoredAt || (p.First.StoredAt == p.Second.StoredAt && p.First.Id > p.Second.Id)));
+                            break;
+                        case 4:
+                            IReadOnlySet<long> both = await store.IdsWithAllTagsAsync(["written", "batch-1"]);
+                            Assert.All(both, i => Assert.Contains("batch ", written.GetValueOrDefault(i, "batch (not yet acknowledged)"), StringComparison.Ordinal));
+                            break;
+                        case 5:
+                            long previous = long.MinValue;
+                            await foreach (StoredVector vector in store.ReadVectorsAsync())
+                            {
+                                Assert.True(vector.Id > previous);
+                                Assert.Equal(Model.Dimensions, vector.Vector.Length);
+                                previous = vector.Id;
+                            }
 
-                        break;
-                    default:
-                        long[] gone = [.. deleted.Keys];
-                        if (gone.Length > 0)
-                        {
-                            Assert.Empty(await store.GetAsync(gone));
-                        }
+                            break;
+                        default:
+                            long[] gone = [.. deleted.Keys];
+                            if (gone.Length > 0)
+                            {
+                                Assert.Empty(await store.GetAsync(gone));
+                            }
 
-                        break;
+                            break;
+                    }
                 }
+            }
+            catch
+            {
+                // Lets the writer stop waiting for reads that will not come; the failure surfaces below.
+                Interlocked.Increment(ref failedReaders);
+                throw;
             }
         }))];
 
         await Task.WhenAll(writer, deleter);
+        int readsWhileWriting = Volatile.Read(ref reads);
         await done.CancelAsync();
         await Task.WhenAll(readers);
 
-        Assert.True(reads > Readers * 10, $"only {reads} reads ran");
+        Assert.True(readsWhileWriting >= (Batches - 1) * 2, $"only {readsWhileWriting} reads ran while the writer wrote");
         Assert.Equal(Batches * BatchSize, written.Count);
         Assert.Equal(Preloaded - deleted.Count + written.Count, await store.CountAsync());
         Assert.Equal(Preloaded - deleted.Count, await store.CountAsync("preloaded"));
