@@ -67,12 +67,12 @@ internal sealed class Int8Scales
     }
 
     /// <summary>Restores scales that were saved (loading).</summary>
-    public void Restore(ReadOnlySpan<float> maxima, ReadOnlySpan<float> observed, int clippedSinceFit)
+    public void Restore(ReadOnlySpan<float> maxima, ReadOnlySpan<float> observed, int clippedSinceFit, bool fitted)
     {
         maxima.CopyTo(_maxima);
         observed.CopyTo(_observed);
         SetInverse();
-        IsFitted = true;
+        IsFitted = fitted;
         ClippedSinceFit = clippedSinceFit;
     }
 
