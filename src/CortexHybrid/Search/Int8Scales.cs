@@ -82,8 +82,8 @@ internal sealed class Int8Scales
     /// <summary>True once so many rows were clamped since the last fit that the index should refit and requantize.</summary>
     public bool Drifted(int storedRows) => ClippedSinceFit > 0 && (long)ClippedSinceFit * 100 > (long)storedRows * ClippedPerHundredRows;
 
-    /// <summary>Quantizes one stored row; counts it if an element fell outside the scales.</summary>
-    public void EncodeRow(ReadOnlySpan<float> row, Span<sbyte> codes)
+    /// <summary>Quantizes one stored row; counts it, and returns true, if an element fell outside the scales (and was clamped).</summary>
+    public bool EncodeRow(ReadOnlySpan<float> row, Span<sbyte> codes)
     {
         Debug.Assert(IsFitted && row.Length == _maxima.Length && codes.Length == row.Length);
         Observe(row, _observed);
@@ -98,6 +98,8 @@ internal sealed class Int8Scales
         {
             ClippedSinceFit++;
         }
+
+        return clipped;
     }
 
     /// <summary>Decodes a row's codes quantized for <paramref name="maxima"/> (for requantizing without full-precision rows).</summary>
@@ -105,7 +107,8 @@ internal sealed class Int8Scales
     {
         for (int d = 0; d < codes.Length; d++)
         {
-            row[d] = codes[d] * (maxima[d] / 127f);
+            // Clamped, so that rounding cannot put a decoded value outside the scales it came from.
+            row[d] = Math.Clamp(codes[d] * (maxima[d] / 127f), -maxima[d], maxima[d]);
         }
     }
 

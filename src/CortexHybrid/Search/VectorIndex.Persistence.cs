@@ -23,7 +23,8 @@ namespace CortexHybrid.Search;
 /// </code>
 /// Version 1 payload: count ids (int64), count norms (float32), count x dimension floats.
 /// Version 2 payload: for int8 first the scales (dimension float32 largest magnitudes fitted,
-/// dimension float32 largest magnitudes ever added, int32 rows clamped since the fit); then count
+/// dimension float32 largest magnitudes ever added, int32 rows clamped since the fit, int32 clamped
+/// rows kept, then each: int64 id and dimension float32, kept only without full precision); then count
 /// ids, count norms, the float32 rows if flag 0 is set (count x dimension), the codes (count x
 /// dimension int8 in -127..127, or count x dimension bfloat16 bit patterns, finite), and count
 /// row biases (float32: <c>-|r|²</c> for squared Euclidean, else 0).
@@ -93,7 +94,7 @@ public sealed partial class VectorIndex
         ArgumentNullException.ThrowIfNull(source);
         Span<byte> header = stackalloc byte[HeaderBytes];
         ReadExactly(source, header, "the header");
-        (SimilarityMetric metric, int dimension, int count, ulong expectedHash, VectorIndexOptions options) = ReadHeader(header);
+        (SimilarityMetric metric, int dimension, int count, ulong expectedHash, VectorStorageOptions options) = ReadHeader(header);
 
         var index = new VectorIndex(dimension, metric, kernel, options);
         try
@@ -139,7 +140,7 @@ public sealed partial class VectorIndex
         BinaryPrimitives.WriteUInt64LittleEndian(header[32..], XxHash64.HashToUInt64(header[..32]));
     }
 
-    private static (SimilarityMetric Metric, int Dimension, int Count, ulong PayloadHash, VectorIndexOptions Options) ReadHeader(ReadOnlySpan<byte> header)
+    private static (SimilarityMetric Metric, int Dimension, int Count, ulong PayloadHash, VectorStorageOptions Options) ReadHeader(ReadOnlySpan<byte> header)
     {
         if (!header[..4].SequenceEqual(Magic))
         {
@@ -166,7 +167,7 @@ public sealed partial class VectorIndex
         bool layoutValid = version == FormatVersion
             ? header[7] == 0 && BinaryPrimitives.ReadInt32LittleEndian(header[12..]) == 0
             : storage is VectorStorage.BFloat16 or VectorStorage.Int8
-                && oversample is >= 1 and <= VectorIndexOptions.MaxOversample
+                && oversample is >= 1 and <= VectorStorageOptions.MaxOversample
                 && (flags & ~FullPrecisionFlag) == 0 && header[15] == 0
                 && (storage != VectorStorage.Int8 || dimension <= MaxInt8Dimension);
         if (!Enum.IsDefined(metric) || !layoutValid || dimension < 1 || dimension > MaxDimension || count < 0 || count > Array.MaxLength)
@@ -175,9 +176,9 @@ public sealed partial class VectorIndex
                 $"The VectorIndex header is invalid (version {version}, metric {header[6]}, storage {header[7]}, dimension {dimension}, count {count}, oversample {oversample}, flags {flags}).");
         }
 
-        VectorIndexOptions options = version == FormatVersion
-            ? new VectorIndexOptions()
-            : new VectorIndexOptions { Storage = storage, Oversample = oversample, KeepFullPrecision = (flags & FullPrecisionFlag) != 0 };
+        VectorStorageOptions options = version == FormatVersion
+            ? new VectorStorageOptions()
+            : new VectorStorageOptions { Storage = storage, Oversample = oversample, KeepFullPrecision = (flags & FullPrecisionFlag) != 0 };
         return (metric, dimension, (int)count, BinaryPrimitives.ReadUInt64LittleEndian(header[24..]), options);
     }
 
@@ -188,9 +189,17 @@ public sealed partial class VectorIndex
         {
             WriteChunked(MemoryMarshal.AsBytes(_scales.Maxima), write);
             WriteChunked(MemoryMarshal.AsBytes(_scales.Observed), write);
-            Span<byte> clipped = stackalloc byte[sizeof(int)];
-            BinaryPrimitives.WriteInt32LittleEndian(clipped, _scales.ClippedSinceFit);
-            write(clipped);
+            Span<byte> counts = stackalloc byte[2 * sizeof(int)];
+            BinaryPrimitives.WriteInt32LittleEndian(counts, _scales.ClippedSinceFit);
+            BinaryPrimitives.WriteInt32LittleEndian(counts[sizeof(int)..], _clampedRows.Count);
+            write(counts);
+            Span<byte> id = stackalloc byte[sizeof(long)];
+            foreach ((long clampedId, float[] row) in _clampedRows)
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(id, clampedId);
+                write(id);
+                write(MemoryMarshal.AsBytes(row.AsSpan()));
+            }
         }
 
         WriteChunked(MemoryMarshal.AsBytes(new ReadOnlySpan<long>(_store.Ids, count)), write);
@@ -230,10 +239,29 @@ public sealed partial class VectorIndex
         {
             maxima = StreamReading.ReadArray<float>(source, Dimension, (expected, read) => EndsEarly("the int8 scales", expected, read), hash.Append);
             observed = StreamReading.ReadArray<float>(source, Dimension, (expected, read) => EndsEarly("the int8 scales", expected, read), hash.Append);
-            Span<byte> clippedBytes = stackalloc byte[sizeof(int)];
-            ReadExactly(source, clippedBytes, "the int8 scales");
-            hash.Append(clippedBytes);
-            clipped = BinaryPrimitives.ReadInt32LittleEndian(clippedBytes);
+            Span<byte> counts = stackalloc byte[2 * sizeof(int)];
+            ReadExactly(source, counts, "the int8 scales");
+            hash.Append(counts);
+            clipped = BinaryPrimitives.ReadInt32LittleEndian(counts);
+            int clampedRows = BinaryPrimitives.ReadInt32LittleEndian(counts[sizeof(int)..]);
+            if (clampedRows < 0 || clampedRows > count || (clampedRows > 0 && _store.HasFloats))
+            {
+                throw new InvalidDataException($"The VectorIndex int8 scales are invalid ({clampedRows} clamped rows kept of {count}).");
+            }
+
+            Span<byte> id = stackalloc byte[sizeof(long)];
+            for (int i = 0; i < clampedRows; i++)
+            {
+                ReadExactly(source, id, "the clamped rows");
+                hash.Append(id);
+                var row = new float[Dimension];
+                ReadExactly(source, MemoryMarshal.AsBytes(row.AsSpan()), "the clamped rows");
+                hash.Append(MemoryMarshal.AsBytes(row.AsSpan()));
+                if (VectorChecks.IndexOfNonFinite(row) >= 0 || !_clampedRows.TryAdd(BinaryPrimitives.ReadInt64LittleEndian(id), row))
+                {
+                    throw new InvalidDataException($"The VectorIndex clamped row {i} is invalid (a repeated id or a value that is not finite).");
+                }
+            }
         }
 
         long[] ids = StreamReading.ReadArray<long>(source, count, (expected, read) => EndsEarly("the ids", expected, read), hash.Append);
@@ -285,9 +313,9 @@ public sealed partial class VectorIndex
                 }
             }
 
-            if (clipped < 0 || clipped > count)
+            if (clipped < 0)
             {
-                throw new InvalidDataException($"The VectorIndex int8 scales are invalid ({clipped} rows clamped of {count}).");
+                throw new InvalidDataException($"The VectorIndex int8 scales are invalid ({clipped} rows clamped).");
             }
 
             // An index saved empty has no rows to have fitted on: the first rows added fit it again.
@@ -317,6 +345,14 @@ public sealed partial class VectorIndex
             if (biases is not null)
             {
                 _store.Bias[row] = biases[row];
+            }
+        }
+
+        foreach (long id in _clampedRows.Keys)
+        {
+            if (!_positions.ContainsKey(id))
+            {
+                throw new InvalidDataException($"The VectorIndex keeps a clamped row for id {id}, which it does not hold.");
             }
         }
     }

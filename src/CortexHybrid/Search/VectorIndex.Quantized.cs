@@ -15,6 +15,13 @@ public sealed partial class VectorIndex
     /// <summary>Rows of the first batch the int8 scales are fitted on; later rows refit them if they drift.</summary>
     private const int FirstFitRows = 10_000;
 
+    /// <summary>
+    /// Without full-precision rows: the float32 rows of the int8 rows clamped since the last fit,
+    /// by id, so a refit encodes them from their values rather than from their clamped codes.
+    /// At most about 1% of the rows (the refit threshold), so at most about 4% more bytes than the codes.
+    /// </summary>
+    private readonly Dictionary<long, float[]> _clampedRows = [];
+
     /// <summary>How many times the int8 scales were fitted (1 after the first add, then one per refit); 0 for other storage.</summary>
     internal int Int8Fits => _scales?.Fits ?? 0;
 
@@ -71,6 +78,10 @@ public sealed partial class VectorIndex
             {
                 _scales.EncodeRow(_store.Row(i), codes);
             }
+            else if (_clampedRows.TryGetValue(_store.Id(i), out float[]? clamped))
+            {
+                _scales.EncodeRow(clamped, codes);
+            }
             else
             {
                 Int8Scales.DecodeRow(codes, previous, decoded);
@@ -78,7 +89,9 @@ public sealed partial class VectorIndex
             }
         }
 
-        Debug.Assert(!_scales.Drifted(_store.Count));
+        _clampedRows.Clear();
+
+        Debug.Assert(!_scales.Drifted(_store.Count) && _scales.ClippedSinceFit == 0);
     }
 
     /// <summary>The row as the index stores it: normalized for cosine, else as given.</summary>
@@ -104,7 +117,10 @@ public sealed partial class VectorIndex
         Span<byte> codes = _store.CodeRow(position);
         if (_scales is not null)
         {
-            _scales.EncodeRow(row, MemoryMarshal.Cast<byte, sbyte>(codes));
+            if (_scales.EncodeRow(row, MemoryMarshal.Cast<byte, sbyte>(codes)) && !_store.HasFloats)
+            {
+                _clampedRows[_store.Id(position)] = row.ToArray();
+            }
         }
         else
         {
@@ -179,18 +195,61 @@ public sealed partial class VectorIndex
         return results;
     }
 
-    /// <summary>The best <paramref name="k"/> candidates by their float32 score, as a float32 search scores them.</summary>
-    private SearchResult[] Rescore(ReadOnlySpan<float> query, SearchResult[] candidates, int k)
+    /// <summary>
+    /// The best <paramref name="k"/> candidates by their float32 score, computed exactly as a
+    /// float32 search computes it: the native path gathers the candidates' rows and runs the same
+    /// fused top-k over them (its sums are not the pair kernel's to the last bit), the others score
+    /// with the kernel's dot product or distance.
+    /// </summary>
+    private unsafe SearchResult[] Rescore(ReadOnlySpan<float> query, SearchResult[] candidates, int k)
     {
         bool distance = Metric == SimilarityMetric.SquaredEuclidean;
-        var selector = new TopKSelector(Math.Min(k, candidates.Length));
-        foreach (SearchResult candidate in candidates)
+        k = Math.Min(k, candidates.Length);
+        if (!_native)
         {
-            ReadOnlySpan<float> row = _store.Row(_positions[candidate.Id]);
-            selector.Offer(distance ? -_kernel.SquaredEuclidean(query, row) : _kernel.Dot(query, row), candidate.Id);
+            var selector = new TopKSelector(k);
+            foreach (SearchResult candidate in candidates)
+            {
+                ReadOnlySpan<float> row = _store.Row(_positions[candidate.Id]);
+                selector.Offer(distance ? -_kernel.SquaredEuclidean(query, row) : _kernel.Dot(query, row), candidate.Id);
+            }
+
+            return selector.Drain(distance);
         }
 
-        return selector.Drain(distance);
+        float[] rows = ArrayPool<float>.Shared.Rent(candidates.Length * Dimension);
+        long[] ids = ArrayPool<long>.Shared.Rent(candidates.Length);
+        try
+        {
+            for (int i = 0; i < candidates.Length; i++)
+            {
+                ids[i] = candidates[i].Id;
+                _store.Row(_positions[candidates[i].Id]).CopyTo(rows.AsSpan(i * Dimension, Dimension));
+            }
+
+            var result = new PartitionResult(1, k);
+            uint metric = distance ? NativeMethods.CORTEX_METRIC_SQUARED_EUCLIDEAN : NativeMethods.CORTEX_METRIC_DOT;
+            fixed (float* q = query)
+            fixed (float* r = rows)
+            fixed (long* i = ids)
+            fixed (long* resultIds = result.Ids)
+            fixed (float* resultScores = result.Scores)
+            {
+                NativeStatus status = NativeMethods.cortex_top_k_f32(metric, q, 1, r, i, (nuint)Dimension, (nuint)candidates.Length, (nuint)k, resultIds, resultScores);
+                if (status != NativeStatus.Ok)
+                {
+                    throw new InvalidOperationException(
+                        $"cortex_top_k_f32 returned {status} for arguments CortexHybrid had already checked: this is a bug in CortexHybrid.");
+                }
+            }
+
+            return result.Results(0);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rows);
+            ArrayPool<long>.Shared.Return(ids);
+        }
     }
 
     /// <summary>The quantized keys as scores: the estimated dot product or cosine, or <c>|q|² - key</c> (at least 0) for squared distance.</summary>

@@ -52,7 +52,7 @@ public sealed partial class VectorIndex : IDisposable
     /// <param name="options">The storage; null for float32 rows.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimension"/> is out of range, <paramref name="metric"/> is not defined, or an option is out of its range.</exception>
     /// <exception cref="ArgumentException">The options contradict each other.</exception>
-    public VectorIndex(int dimension, SimilarityMetric metric, ISimilarityKernel? kernel, VectorIndexOptions? options)
+    public VectorIndex(int dimension, SimilarityMetric metric, ISimilarityKernel? kernel, VectorStorageOptions? options)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(dimension, MaxDimension);
@@ -61,7 +61,7 @@ public sealed partial class VectorIndex : IDisposable
             throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown similarity metric.");
         }
 
-        options ??= new VectorIndexOptions();
+        options ??= new VectorStorageOptions();
         Oversample = options.Validate();
         Storage = options.Storage;
         if (Storage == VectorStorage.Int8 && dimension > MaxInt8Dimension)
@@ -288,6 +288,8 @@ public sealed partial class VectorIndex : IDisposable
             {
                 return false;
             }
+
+            _clampedRows.Remove(id);
 
             if (_store.RemoveAt(position) is long moved)
             {

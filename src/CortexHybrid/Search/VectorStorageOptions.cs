@@ -4,10 +4,10 @@ namespace CortexHybrid.Search;
 /// <example>
 /// <code>
 /// // A quarter of the bytes per row scanned; the best 10 x 4 candidates are rescored in float32.
-/// using var index = new VectorIndex(384, SimilarityMetric.Cosine, options: new VectorIndexOptions { Storage = VectorStorage.Int8 });
+/// using var index = new VectorIndex(384, SimilarityMetric.Cosine, options: new VectorStorageOptions { Storage = VectorStorage.Int8 });
 /// </code>
 /// </example>
-public sealed record VectorIndexOptions
+public sealed record VectorStorageOptions
 {
     /// <summary>The largest <see cref="Oversample"/> accepted.</summary>
     public const int MaxOversample = 1000;
