@@ -36,11 +36,14 @@ internal readonly struct QuantizedVector128Isa : IQuantizedIsa<Vector128<int>, V
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> MultiplyAddInt8(Vector128<int> x, Vector128<int> y, Vector128<int> sum)
     {
-        // Sign-extend to int16 and add adjacent products into int32 (vpmaddwd): exact, where
-        // vpmaddubsw would saturate and needs one unsigned operand.
-        (Vector128<short> xLower, Vector128<short> xUpper) = Vector128.Widen(x.AsSByte());
-        (Vector128<short> yLower, Vector128<short> yUpper) = Vector128.Widen(y.AsSByte());
-        return sum + MultiplyAddAdjacent(xLower, yLower) + MultiplyAddAdjacent(xUpper, yUpper);
+        // Sign-extend each 16-bit lane's even byte ((w << 8) >> 8) and odd byte (w >> 8) in place,
+        // with shifts rather than widening shuffles (which would queue on the one shuffle port),
+        // then add adjacent int16 products into int32 (vpmaddwd): exact, where vpmaddubsw would
+        // saturate and needs one unsigned operand.
+        Vector128<short> xWords = x.AsInt16(), yWords = y.AsInt16();
+        Vector128<int> even = MultiplyAddAdjacent((xWords << 8) >> 8, (yWords << 8) >> 8);
+        Vector128<int> odd = MultiplyAddAdjacent(xWords >> 8, yWords >> 8);
+        return sum + even + odd;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

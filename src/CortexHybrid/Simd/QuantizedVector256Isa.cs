@@ -36,11 +36,14 @@ internal readonly struct QuantizedVector256Isa : IQuantizedIsa<Vector256<int>, V
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> MultiplyAddInt8(Vector256<int> x, Vector256<int> y, Vector256<int> sum)
     {
-        // Sign-extend to int16 and add adjacent products into int32 (vpmaddwd): exact, where
-        // vpmaddubsw would saturate and needs one unsigned operand.
-        (Vector256<short> xLower, Vector256<short> xUpper) = Vector256.Widen(x.AsSByte());
-        (Vector256<short> yLower, Vector256<short> yUpper) = Vector256.Widen(y.AsSByte());
-        return sum + MultiplyAddAdjacent(xLower, yLower) + MultiplyAddAdjacent(xUpper, yUpper);
+        // Sign-extend each 16-bit lane's even byte ((w << 8) >> 8) and odd byte (w >> 8) in place,
+        // with shifts rather than widening shuffles (which would queue on the one shuffle port),
+        // then add adjacent int16 products into int32 (vpmaddwd): exact, where vpmaddubsw would
+        // saturate and needs one unsigned operand.
+        Vector256<short> xWords = x.AsInt16(), yWords = y.AsInt16();
+        Vector256<int> even = MultiplyAddAdjacent((xWords << 8) >> 8, (yWords << 8) >> 8);
+        Vector256<int> odd = MultiplyAddAdjacent(xWords >> 8, yWords >> 8);
+        return sum + even + odd;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -36,11 +36,14 @@ internal readonly struct QuantizedVector512Isa : IQuantizedIsa<Vector512<int>, V
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> MultiplyAddInt8(Vector512<int> x, Vector512<int> y, Vector512<int> sum)
     {
-        // Sign-extend to int16 and add adjacent products into int32 (vpmaddwd): exact, where
-        // vpmaddubsw would saturate and needs one unsigned operand.
-        (Vector512<short> xLower, Vector512<short> xUpper) = Vector512.Widen(x.AsSByte());
-        (Vector512<short> yLower, Vector512<short> yUpper) = Vector512.Widen(y.AsSByte());
-        return sum + MultiplyAddAdjacent(xLower, yLower) + MultiplyAddAdjacent(xUpper, yUpper);
+        // Sign-extend each 16-bit lane's even byte ((w << 8) >> 8) and odd byte (w >> 8) in place,
+        // with shifts rather than widening shuffles (which would queue on the one shuffle port),
+        // then add adjacent int16 products into int32 (vpmaddwd): exact, where vpmaddubsw would
+        // saturate and needs one unsigned operand.
+        Vector512<short> xWords = x.AsInt16(), yWords = y.AsInt16();
+        Vector512<int> even = MultiplyAddAdjacent((xWords << 8) >> 8, (yWords << 8) >> 8);
+        Vector512<int> odd = MultiplyAddAdjacent(xWords >> 8, yWords >> 8);
+        return sum + even + odd;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
