@@ -18,7 +18,7 @@ namespace CortexHybrid.Simd;
 /// is the rounding of the float32 additions: within <c>2e-5·Σ|x·y| + (n + 1)·2^-126</c> of the
 /// exact sum. NaN and infinities propagate as IEEE arithmetic says. The scalar and managed paths
 /// keep denormals; the native path on AVX-512 BF16 reads denormal inputs as zero and flushes
-/// denormal partial sums to zero.</para>
+/// denormal partial sums to zero (see <see cref="NativeQuantizedKernel.FlushesBFloat16Denormals"/>).</para>
 /// <para>Within one kernel, a batch result equals the pair result for that row bit for bit. No
 /// kernel allocates.</para>
 /// </remarks>

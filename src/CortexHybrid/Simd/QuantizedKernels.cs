@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using CortexHybrid.Native;
 
 namespace CortexHybrid.Simd;
@@ -22,16 +23,25 @@ internal static class QuantizedKernels
     public static IQuantizedKernel Managed => UpTo512;
 
     /// <summary>Vector128, else scalar loops.</summary>
-    public static IQuantizedKernel UpTo128 { get; } = Scalar;
+    public static IQuantizedKernel UpTo128 { get; } =
+        new QuantizedSpanKernel<QuantizedVectorEngine<Vector128<int>, Vector128<float>, QuantizedVector128Isa, QuantizedScalarEngine>>();
 
     /// <summary>Vector256, else Vector128, else scalar loops.</summary>
-    public static IQuantizedKernel UpTo256 { get; } = Scalar;
+    public static IQuantizedKernel UpTo256 { get; } =
+        new QuantizedSpanKernel<QuantizedVectorEngine<Vector256<int>, Vector256<float>, QuantizedVector256Isa,
+            QuantizedVectorEngine<Vector128<int>, Vector128<float>, QuantizedVector128Isa, QuantizedScalarEngine>>>();
 
     /// <summary>Vector512, else Vector256, else Vector128, else scalar loops.</summary>
-    public static IQuantizedKernel UpTo512 { get; } = Scalar;
+    public static IQuantizedKernel UpTo512 { get; } =
+        new QuantizedSpanKernel<QuantizedVectorEngine<Vector512<int>, Vector512<float>, QuantizedVector512Isa,
+            QuantizedVectorEngine<Vector256<int>, Vector256<float>, QuantizedVector256Isa,
+                QuantizedVectorEngine<Vector128<int>, Vector128<float>, QuantizedVector128Isa, QuantizedScalarEngine>>>>();
 
     /// <summary>The Rust kernel, or null when the library cannot be used (<see cref="SimilarityKernels.NativeUnavailableReason"/> says why).</summary>
     public static IQuantizedKernel? Native => NativeHolder.Kernel;
+
+    /// <summary><see cref="Native"/> as its own type, for what only the native kernel can say (whether bf16 denormals are flushed).</summary>
+    internal static NativeQuantizedKernel? NativeKernel => NativeHolder.Kernel;
 
     /// <summary>The quantized kernel of <paramref name="backend"/>.</summary>
     /// <exception cref="InvalidOperationException"><paramref name="backend"/> is
@@ -48,8 +58,7 @@ internal static class QuantizedKernels
 
     private static class NativeHolder
     {
-        // Temporarily the scalar loops behind the native entry, so callers can be written against
-        // it; the wrapper over the cortex_*_i8 / _bf16 exports replaces it.
-        internal static readonly IQuantizedKernel? Kernel = NativeLibraryLoader.Result.IsLoaded ? Scalar : null;
+        internal static readonly NativeQuantizedKernel? Kernel =
+            NativeLibraryLoader.Result.IsLoaded ? NativeQuantizedKernel.Create(NativeLibraryLoader.Result) : null;
     }
 }

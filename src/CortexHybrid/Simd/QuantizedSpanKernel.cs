@@ -4,7 +4,7 @@ namespace CortexHybrid.Simd;
 /// The scalar and managed quantized kernels: validation and batches, written once around an
 /// engine's summing loops.
 /// </summary>
-/// <typeparam name="TEngine">The loops: <see cref="QuantizedScalarEngine"/> or a managed vector engine chain.</typeparam>
+/// <typeparam name="TEngine">The loops: <see cref="QuantizedScalarEngine"/> or a <see cref="QuantizedVectorEngine{TInt, TFloat, TIsa, TNarrower}"/> chain.</typeparam>
 internal sealed class QuantizedSpanKernel<TEngine> : IQuantizedKernel
     where TEngine : struct, IQuantizedEngine
 {
