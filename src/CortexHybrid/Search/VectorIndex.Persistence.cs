@@ -325,20 +325,15 @@ public sealed partial class VectorIndex
         _store.EnsureCapacity(count);
         for (int row = 0; row < count; row++)
         {
-            bool valid = float.IsFinite(norms[row]) && _positions.TryAdd(ids[row], row);
-            if (_store.HasFloats)
+            string? problem = !float.IsFinite(norms[row]) ? "a norm that is not finite"
+                : !_positions.TryAdd(ids[row], row) ? "a repeated id"
+                : _store.HasFloats && VectorChecks.IndexOfNonFinite(new ReadOnlySpan<float>(_store.Rows + ((long)row * Dimension), Dimension)) >= 0 ? "a value that is not finite"
+                : biases is not null && !(float.IsFinite(biases[row]) && (Metric == SimilarityMetric.SquaredEuclidean || biases[row] == 0)) ? "a row bias this metric does not have"
+                : biases is not null && !CodesValid(row) ? "a code out of range"
+                : null;
+            if (problem is not null)
             {
-                valid &= VectorChecks.IndexOfNonFinite(new ReadOnlySpan<float>(_store.Rows + ((long)row * Dimension), Dimension)) < 0;
-            }
-
-            if (biases is not null)
-            {
-                valid &= float.IsFinite(biases[row]) && (Metric == SimilarityMetric.SquaredEuclidean || biases[row] == 0) && CodesValid(row);
-            }
-
-            if (!valid)
-            {
-                throw new InvalidDataException($"The VectorIndex data is invalid at row {row} (a repeated id, a value that is not finite, or a code out of range).");
+                throw new InvalidDataException($"The VectorIndex data is invalid at row {row}: {problem}.");
             }
 
             _store.Place(row, ids[row], norms[row]);
