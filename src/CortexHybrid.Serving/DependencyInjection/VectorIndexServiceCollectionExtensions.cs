@@ -62,7 +62,11 @@ public static class VectorIndexServiceCollectionExtensions
         }
         else
         {
-            index = new VectorIndex(options.Dimension, options.Metric, kernel);
+            index = new VectorIndex(
+                options.Dimension,
+                options.Metric,
+                kernel,
+                new VectorStorageOptions { Storage = options.Storage, Oversample = options.Oversample, KeepFullPrecision = options.KeepFullPrecision });
         }
 
         if (options.MaxDegreeOfParallelism is int threads)

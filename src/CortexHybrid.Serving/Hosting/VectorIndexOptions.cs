@@ -22,6 +22,15 @@ public sealed class VectorIndexOptions
     /// <summary>A saved index (<see cref="VectorIndex.Save(string)"/>) loaded when the index is first resolved; null for an empty index. The file must exist.</summary>
     public string? IndexFile { get; set; }
 
+    /// <summary>How the rows are stored (float32, bfloat16 or int8); default float32. Ignored when <see cref="IndexFile"/> is set (the file records it).</summary>
+    public VectorStorage Storage { get; set; } = VectorStorage.Float32;
+
+    /// <summary>For quantized storage: candidates rescored per hit, 1 to 1000, or 0 for the storage's default (see <see cref="VectorStorageOptions.Oversample"/>).</summary>
+    public int Oversample { get; set; }
+
+    /// <summary>For quantized storage: keep the float32 rows for exact rescoring (default true; see <see cref="VectorStorageOptions.KeepFullPrecision"/>).</summary>
+    public bool KeepFullPrecision { get; set; } = true;
+
     /// <summary>Threads one search may use; null for every core.</summary>
     public int? MaxDegreeOfParallelism { get; set; }
 
@@ -44,6 +53,14 @@ public sealed class VectorIndexOptions
         if (IndexFile is not null)
         {
             rules.Require(File.Exists(IndexFile), nameof(IndexFile), IndexFile, "IndexFile must name an existing saved index, or be null for an empty index.");
+        }
+
+        rules.Require(Enum.IsDefined(Storage), nameof(Storage), Storage, "Storage must be Float32, BFloat16 or Int8.");
+        rules.Between(Oversample, 0, VectorStorageOptions.MaxOversample, nameof(Oversample));
+        rules.Require(KeepFullPrecision || Storage != VectorStorage.Float32, nameof(KeepFullPrecision), KeepFullPrecision, "KeepFullPrecision must be true for Float32 storage.");
+        if (Storage == VectorStorage.Int8 && IndexFile is null)
+        {
+            rules.Between(Dimension, 1, VectorIndex.MaxInt8Dimension, nameof(Dimension));
         }
 
         rules.Require(MaxDegreeOfParallelism is not < 1, nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "MaxDegreeOfParallelism must be at least 1, or null for every core.");

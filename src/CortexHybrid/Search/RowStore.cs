@@ -6,8 +6,10 @@ namespace CortexHybrid.Search;
 /// <summary>
 /// The rows of a <see cref="VectorIndex"/>: one contiguous, 64-byte aligned native block of
 /// <c>capacity x dimension</c> floats (rows back to back, no padding), the ids in a second aligned
-/// block, and each row's norm. Capacity grows by a quarter and shrinks once a third is unused, so
-/// the row block stays within 1.3x of <c>count x dimension x 4</c> bytes (plus 64 rows of slack).
+/// block, and each row's norm; for quantized storage, a third aligned block of
+/// <c>capacity x CodeBytesPerRow</c> codes and each row's bias, and the float block only if
+/// full-precision rows are kept. Capacity grows by a quarter and shrinks once a third is unused,
+/// so the blocks stay within 1.3x of what the rows need (plus 64 rows of slack).
 /// Not thread-safe: <see cref="VectorIndex"/> serializes writers.
 /// </summary>
 /// <remarks>
@@ -26,13 +28,29 @@ internal sealed unsafe class RowStore : IDisposable
 
     private float* _rows;
     private long* _ids;
+    private byte* _codes;
     private void* _rowBlock;
     private void* _idBlock;
+    private void* _codeBlock;
     private float[] _norms = [];
+    private float[] _bias = [];
 
-    public RowStore(int dimension) => Dimension = dimension;
+    /// <summary>A store of float rows, and of <paramref name="codeBytesPerRow"/> bytes of codes a row if above 0.</summary>
+    public RowStore(int dimension, bool floats = true, int codeBytesPerRow = 0)
+    {
+        Debug.Assert(floats || codeBytesPerRow > 0);
+        Dimension = dimension;
+        HasFloats = floats;
+        CodeBytesPerRow = codeBytesPerRow;
+    }
 
     public int Dimension { get; }
+
+    /// <summary>Whether float rows are kept (always, unless the storage is quantized without full precision).</summary>
+    public bool HasFloats { get; }
+
+    /// <summary>Bytes of quantized codes a row (0 for float32 storage).</summary>
+    public int CodeBytesPerRow { get; }
 
     public int Count { get; private set; }
 
@@ -42,8 +60,20 @@ internal sealed unsafe class RowStore : IDisposable
 
     public long* Ids => _ids;
 
-    /// <summary>Bytes held for rows and ids.</summary>
-    public long AllocatedBytes => (long)Capacity * ((Dimension * sizeof(float)) + sizeof(long) + sizeof(float));
+    /// <summary>The codes of row 0; row <c>i</c> starts <c>i x CodeBytesPerRow</c> bytes on.</summary>
+    public byte* Codes => _codes;
+
+    /// <summary>Bytes held for rows, codes, ids, norms and biases.</summary>
+    public long AllocatedBytes => (long)Capacity * ((HasFloats ? Dimension * sizeof(float) : 0) + sizeof(long) + sizeof(float)
+        + (CodeBytesPerRow > 0 ? CodeBytesPerRow + sizeof(float) : 0));
+
+    public Span<byte> CodeRow(int index) => new(_codes + ((long)index * CodeBytesPerRow), CodeBytesPerRow);
+
+    /// <summary>The term each row adds to a quantized key (<c>-|r|²</c> for squared Euclidean, else 0).</summary>
+    public Span<float> Bias => _bias.AsSpan(0, Count);
+
+    /// <summary>The bias array itself, for pinning (at least <see cref="Count"/> long).</summary>
+    public float[] BiasArray => _bias;
 
     public Span<float> Row(int index) => new(_rows + ((long)index * Dimension), Dimension);
 
@@ -72,11 +102,18 @@ internal sealed unsafe class RowStore : IDisposable
         }
     }
 
-    /// <summary>Appends a row (already normalized if the metric wants it) under <paramref name="id"/>.</summary>
+    /// <summary>
+    /// Appends a row (already normalized if the metric wants it) under <paramref name="id"/>; for
+    /// quantized storage, the caller writes its codes and bias at <c>Count - 1</c> next.
+    /// </summary>
     public void Append(long id, ReadOnlySpan<float> row, float norm)
     {
         Reserve(1);
-        row.CopyTo(Row(Count));
+        if (HasFloats)
+        {
+            row.CopyTo(Row(Count));
+        }
+
         _ids[Count] = id;
         _norms[Count] = norm;
         Count++;
@@ -97,7 +134,17 @@ internal sealed unsafe class RowStore : IDisposable
         long? moved = null;
         if (index != last)
         {
-            Row(last).CopyTo(Row(index));
+            if (HasFloats)
+            {
+                Row(last).CopyTo(Row(index));
+            }
+
+            if (CodeBytesPerRow > 0)
+            {
+                CodeRow(last).CopyTo(CodeRow(index));
+                _bias[index] = _bias[last];
+            }
+
             _ids[index] = _ids[last];
             _norms[index] = _norms[last];
             moved = _ids[index];
@@ -116,9 +163,11 @@ internal sealed unsafe class RowStore : IDisposable
     {
         NativeMemory.Free(_rowBlock);
         NativeMemory.Free(_idBlock);
-        _rowBlock = _idBlock = null;
+        NativeMemory.Free(_codeBlock);
+        _rowBlock = _idBlock = _codeBlock = null;
         _rows = null;
         _ids = null;
+        _codes = null;
         Count = 0;
         Capacity = 0;
     }
@@ -128,7 +177,17 @@ internal sealed unsafe class RowStore : IDisposable
         nuint rowBytes = (nuint)capacity * (nuint)Dimension * sizeof(float);
         nuint idBytes = (nuint)capacity * sizeof(long);
         nuint keptRows = (nuint)Math.Min(Count, capacity);
-        _rows = (float*)Realloc(ref _rowBlock, _rows, rowBytes, keptRows * (nuint)Dimension * sizeof(float));
+        if (HasFloats)
+        {
+            _rows = (float*)Realloc(ref _rowBlock, _rows, rowBytes, keptRows * (nuint)Dimension * sizeof(float));
+        }
+
+        if (CodeBytesPerRow > 0)
+        {
+            _codes = (byte*)Realloc(ref _codeBlock, _codes, (nuint)capacity * (nuint)CodeBytesPerRow, keptRows * (nuint)CodeBytesPerRow);
+            Array.Resize(ref _bias, capacity);
+        }
+
         _ids = (long*)Realloc(ref _idBlock, _ids, idBytes, keptRows * sizeof(long));
         Array.Resize(ref _norms, capacity);
         Capacity = capacity;

@@ -22,6 +22,8 @@ public sealed partial class VectorIndex
     /// <remarks>
     /// A small candidate set (a quarter of the rows or fewer) is scored id by id; a larger one by
     /// scanning every row in blocks with the kernel's batch dot product and keeping the candidates.
+    /// Quantized storage scores the candidates on their float32 rows when they are kept (exact),
+    /// and on their codes otherwise (the scores are then estimates, as in <see cref="Search(ReadOnlySpan{float}, int)"/>).
     /// </remarks>
     public SearchResult[] Search(ReadOnlySpan<float> query, int k, IReadOnlySet<long> candidates)
     {
@@ -57,6 +59,11 @@ public sealed partial class VectorIndex
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 using Activity? activity = SearchActivities.StartSearch(_store.Count, Dimension, Metric, 1, k);
                 activity?.SetTag("cortex.search.candidates", candidates.Count);
+                if (!_store.HasFloats)
+                {
+                    return SearchCandidatesQuantized(prepared, k, candidates);
+                }
+
                 return candidates.Count <= _store.Count / 4
                     ? SearchCandidates(target, k, candidates)
                     : SearchScanning(target, k, candidates);

@@ -95,6 +95,11 @@ public sealed partial class VectorIndex
     /// <summary>Searches prepared (checked, normalized) queries; the caller holds the read lock.</summary>
     private SearchResult[][] SearchPrepared(float[] queries, int queryCount, int k)
     {
+        if (Storage != VectorStorage.Float32)
+        {
+            return SearchQuantized(queries, queryCount, k);
+        }
+
         int rows = _store.Count;
         k = Math.Min(k, rows);
         var results = new SearchResult[queryCount][];

@@ -27,18 +27,32 @@ public sealed partial class VectorIndex : IDisposable
     private readonly RowStore _store;
     private readonly ISimilarityKernel _kernel;
     private readonly bool _native;
+    private readonly IQuantizedKernel? _quantized;
+    private readonly Int8Scales? _scales;
     private int _maxDegreeOfParallelism = Environment.ProcessorCount;
     private bool _disposed;
 
     /// <summary>The longest vector an index takes: 2^20 floats (4 MiB a row), far above any embedding model's.</summary>
     public const int MaxDimension = 1 << 20;
 
-    /// <summary>Creates an empty index.</summary>
+    /// <summary>Creates an empty index of float32 rows.</summary>
     /// <param name="dimension">The length of every vector, from 1 to <see cref="MaxDimension"/>.</param>
     /// <param name="metric">How vectors are scored.</param>
     /// <param name="kernel">The kernel that scores; null for <see cref="SimilarityKernels.Default"/>. The native kernel also selects the top k in Rust.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimension"/> is below 1 or above <see cref="MaxDimension"/>, or <paramref name="metric"/> is not defined.</exception>
     public VectorIndex(int dimension, SimilarityMetric metric = SimilarityMetric.Cosine, ISimilarityKernel? kernel = null)
+        : this(dimension, metric, kernel, options: null)
+    {
+    }
+
+    /// <summary>Creates an empty index that stores its rows as <paramref name="options"/> say.</summary>
+    /// <param name="dimension">The length of every vector, from 1 to <see cref="MaxDimension"/>, and at most <see cref="MaxInt8Dimension"/> for <see cref="VectorStorage.Int8"/>.</param>
+    /// <param name="metric">How vectors are scored.</param>
+    /// <param name="kernel">The kernel that scores; null for <see cref="SimilarityKernels.Default"/>. Its backend (native, managed or scalar) also runs the quantized scans.</param>
+    /// <param name="options">The storage; null for float32 rows.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimension"/> is out of range, <paramref name="metric"/> is not defined, or an option is out of its range.</exception>
+    /// <exception cref="ArgumentException">The options contradict each other.</exception>
+    public VectorIndex(int dimension, SimilarityMetric metric, ISimilarityKernel? kernel, VectorStorageOptions? options)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(dimension, MaxDimension);
@@ -47,11 +61,46 @@ public sealed partial class VectorIndex : IDisposable
             throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown similarity metric.");
         }
 
+        options ??= new VectorStorageOptions();
+        Oversample = options.Validate();
+        Storage = options.Storage;
+        if (Storage == VectorStorage.Int8 && dimension > MaxInt8Dimension)
+        {
+            throw new ArgumentOutOfRangeException(nameof(dimension), dimension, $"Int8 storage takes vectors of at most {MaxInt8Dimension} elements (the integer dot product must not overflow).");
+        }
+
         Metric = metric;
         _kernel = kernel ?? SimilarityKernels.Default;
         _native = _kernel.Backend == KernelBackend.Native;
-        _store = new RowStore(dimension);
+        int codeBytes = Storage switch
+        {
+            VectorStorage.Int8 => dimension,
+            VectorStorage.BFloat16 => dimension * sizeof(ushort),
+            _ => 0,
+        };
+        _store = new RowStore(dimension, options.KeepFullPrecision, codeBytes);
+        if (Storage != VectorStorage.Float32)
+        {
+            _quantized = QuantizedKernels.For(_kernel.Backend);
+            _scales = Storage == VectorStorage.Int8 ? new Int8Scales(dimension) : null;
+        }
     }
+
+    /// <summary>The longest vector an <see cref="VectorStorage.Int8"/> index takes: 131,071 elements, so that an int32 dot product of codes cannot overflow.</summary>
+    public const int MaxInt8Dimension = QuantizedKernels.MaxInt8Length;
+
+    /// <summary>How the rows are stored (<see cref="VectorStorage.Float32"/> unless the options said otherwise).</summary>
+    public VectorStorage Storage { get; }
+
+    /// <summary>For quantized storage, how many candidates per hit a search rescores (1 for float32).</summary>
+    public int Oversample { get; }
+
+    /// <summary>
+    /// True when every score a search returns is the float32 score (float32 storage, or quantized
+    /// storage with full-precision rows kept, where candidates are rescored); false when the scores
+    /// are quantized estimates (full-precision rows dropped).
+    /// </summary>
+    public bool ExactScores => _store.HasFloats;
 
     /// <summary>How many vectors are stored.</summary>
     public int Count
@@ -79,7 +128,13 @@ public sealed partial class VectorIndex : IDisposable
     /// <summary>The kernel that scores, as <see cref="ISimilarityKernel.Description"/> gives it.</summary>
     public string KernelDescription => _kernel.Description;
 
-    /// <summary>Bytes of native memory held for rows, ids and norms (rows: within 1.3x of <c>Count x Dimension x 4</c>, plus 64 rows, or what <see cref="EnsureCapacity"/> reserved).</summary>
+    /// <summary>
+    /// Bytes held for rows, quantized codes, ids, norms and biases: within 1.3x of what
+    /// <see cref="Count"/> rows need (plus 64 rows, or what <see cref="EnsureCapacity"/> reserved).
+    /// A row needs <c>Dimension x 4</c> bytes of floats (unless quantized without full precision),
+    /// <c>Dimension</c> (int8) or <c>Dimension x 2</c> (bfloat16) bytes of codes, and 12 to 16 bytes
+    /// of id, norm and bias.
+    /// </summary>
     public long MemoryBytes
     {
         get
@@ -153,7 +208,9 @@ public sealed partial class VectorIndex : IDisposable
                 throw new ArgumentException($"The id {id} is already in the index.", nameof(id));
             }
 
+            FitInt8IfFirst(vector);
             AppendRow(id, vector);
+            RefitInt8IfDrifted();
         }
         finally
         {
@@ -203,10 +260,13 @@ public sealed partial class VectorIndex : IDisposable
 
             _store.Reserve(ids.Length);
             _positions.EnsureCapacity(_positions.Count + ids.Length);
+            FitInt8IfFirst(rowMajorVectors);
             for (int r = 0; r < ids.Length; r++)
             {
                 AppendRow(ids[r], rowMajorVectors.Slice(r * Dimension, Dimension));
             }
+
+            RefitInt8IfDrifted();
         }
         finally
         {
@@ -228,6 +288,8 @@ public sealed partial class VectorIndex : IDisposable
             {
                 return false;
             }
+
+            _clampedRows.Remove(id);
 
             if (_store.RemoveAt(position) is long moved)
             {
@@ -285,10 +347,12 @@ public sealed partial class VectorIndex : IDisposable
             Span<float> normalized = Dimension <= 1024 ? stackalloc float[Dimension] : new float[Dimension];
             float norm = VectorChecks.Normalize(vector, normalized);
             _store.Append(id, normalized, norm);
+            EncodeRow(_store.Count - 1, normalized);
         }
         else
         {
             _store.Append(id, vector, 0);
+            EncodeRow(_store.Count - 1, vector);
         }
 
         _positions.Add(id, _store.Count - 1);

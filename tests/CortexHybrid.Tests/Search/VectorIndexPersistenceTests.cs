@@ -192,7 +192,7 @@ public class VectorIndexPersistenceTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(2)]
+    [InlineData(3)]
     [InlineData(ushort.MaxValue)]
     public void Another_version_is_InvalidDataException_naming_the_version(ushort version)
     {
