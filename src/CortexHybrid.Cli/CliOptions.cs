@@ -57,6 +57,29 @@ internal static class CliOptions
         };
     }
 
+    /// <summary>A new option taking one of the names in <paramref name="choices"/> (their comparer decides case).</summary>
+    public static Option<T> ChoiceOption<T>(string name, string description, string accepts, IReadOnlyDictionary<string, T> choices, T defaultValue)
+    {
+        return new Option<T>(name)
+        {
+            Description = description,
+            Arity = ArgumentArity.ZeroOrOne,
+            Validators = { result => RequireValue(result, name, accepts) },
+            DefaultValueFactory = _ => defaultValue,
+            CustomParser = result =>
+            {
+                string text = TokenText(result);
+                if (choices.TryGetValue(text.Trim(), out T? value))
+                {
+                    return value;
+                }
+
+                result.AddError(BadValue(name, accepts, text));
+                return defaultValue;
+            },
+        };
+    }
+
     /// <summary>
     /// A new option taking one or more whole numbers from <paramref name="minimum"/> to
     /// <paramref name="maximum"/>, space- or comma-separated (<c>--dimensions 128 384</c>, <c>--dimensions 128,384</c>).

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CortexHybrid.Cli.Server;
+using CortexHybrid.Search;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -11,14 +12,16 @@ internal static class McpCommand
     public static Command Create()
     {
         Option<string?> store = StoreOptions.Store();
+        Option<VectorStorage> indexStorage = StoreOptions.IndexStorage();
         var logLevel = StoreOptions.LogLevelOption();
         Option<bool> verbose = CommandErrors.VerboseOption();
-        var command = new Command("mcp", "Serve the semantic memory over MCP on standard input/output (logs on standard error).") { store, logLevel, verbose };
+        var command = new Command("mcp", "Serve the semantic memory over MCP on standard input/output (logs on standard error).") { store, indexStorage, logLevel, verbose };
         command.SetAction((result, _) => CommandErrors.RunAsync(result.GetValue(verbose), async () =>
         {
             var settings = new MemoryServerSettings
             {
                 StoreDirectory = StoreOptions.Directory(result.GetValue(store)),
+                IndexStorage = result.GetValue(indexStorage),
                 LogLevel = result.GetValue(logLevel),
             };
             using IHost host = MemoryServer.BuildStdio(settings);

@@ -6,12 +6,20 @@ namespace CortexHybrid.Cli;
 /// <summary>The figures of <c>memory_status</c> (<see cref="SemanticMemory.GetStatus"/>) as lines of text.</summary>
 internal static class MemoryStatusText
 {
+    private static string IndexStorage(IndexStatus index) => index.Storage switch
+    {
+        "Float32" => "float32 (exact)",
+        _ when index.ExactScores => $"{index.Storage.ToLowerInvariant()} scan, best {index.Oversample} x k rescored in float32 (exact scores)",
+        _ => $"{index.Storage.ToLowerInvariant()} only (scores are quantized estimates)",
+    };
+
     public static IEnumerable<string> Lines(MemoryStatus status)
     {
         yield return "Memory status (memory_status):";
         yield return $"  memories         {status.Memories:N0} in {status.Store}";
         yield return $"  model            {status.Model.Id}, {status.Model.Dimensions} dimensions";
         yield return $"  index            {status.Index.Rows:N0} rows, {Mebibytes(status.Index.MemoryBytes)}, {status.Index.Kernel}";
+        yield return $"  index storage    {IndexStorage(status.Index)}";
         yield return $"  uptime           {status.UptimeSeconds:0.0} s";
         yield return $"  {"operation",-18}{"calls",8}{"p50 ms",10}{"p95 ms",10}{"p99 ms",10}{"max ms",10}";
         foreach (ToolFigures tool in status.Tools.Where(t => t.Calls > 0))

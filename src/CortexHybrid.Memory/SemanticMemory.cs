@@ -228,7 +228,7 @@ public sealed partial class SemanticMemory : IAsyncDisposable
 
         long start = _time.GetTimestamp();
         MemoryStoreInfo info = await _store.OpenAsync(_model, cancellationToken).ConfigureAwait(false);
-        var index = new VectorIndex(_model.Dimensions, SimilarityMetric.Cosine, _kernel);
+        var index = new VectorIndex(_model.Dimensions, SimilarityMetric.Cosine, _kernel, _options.IndexOptions);
         long replicaFrom;
         try
         {

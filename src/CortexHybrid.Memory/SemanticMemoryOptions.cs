@@ -1,3 +1,4 @@
+using CortexHybrid.Search;
 using CortexHybrid.Validation;
 
 namespace CortexHybrid.Memory;
@@ -49,6 +50,33 @@ public sealed class SemanticMemoryOptions
     /// <summary>The model id recorded in the store when the embedding generator's metadata names none.</summary>
     public string? ModelId { get; set; }
 
+    /// <summary>
+    /// How the in-memory index holds the vectors it searches: <see cref="VectorStorage.Float32"/>
+    /// (the default, exact), <see cref="VectorStorage.BFloat16"/> or <see cref="VectorStorage.Int8"/>
+    /// (a half or a quarter of the bytes scanned per recall, the best candidates rescored in float32;
+    /// see <see cref="VectorStorageOptions"/>). The store of record always keeps the float32 vectors,
+    /// so this can change between runs: the index is rebuilt from the store at every start.
+    /// </summary>
+    public VectorStorage IndexStorage { get; set; } = VectorStorage.Float32;
+
+    /// <summary>For quantized <see cref="IndexStorage"/>: candidates rescored per hit, 1 to 1,000, or 0 (the default) for the storage's default (see <see cref="VectorStorageOptions.Oversample"/>).</summary>
+    public int IndexOversample { get; set; }
+
+    /// <summary>
+    /// For quantized <see cref="IndexStorage"/>: whether the index keeps the float32 vectors too, for
+    /// exact rescoring (default true). Without them it takes a quarter (int8) or half (bfloat16) of the
+    /// memory, and recall scores (and the minimum-score filter) use the quantized estimates.
+    /// </summary>
+    public bool IndexKeepFullPrecision { get; set; } = true;
+
+    /// <summary>The index options these settings describe.</summary>
+    internal VectorStorageOptions IndexOptions => new()
+    {
+        Storage = IndexStorage,
+        Oversample = IndexOversample,
+        KeepFullPrecision = IndexKeepFullPrecision,
+    };
+
     /// <summary>A copy, so that changing these options after the memory is created changes nothing.</summary>
     internal SemanticMemoryOptions Validated()
     {
@@ -71,6 +99,9 @@ public sealed class SemanticMemoryOptions
         rules.Positive(RecallCacheTtl, nameof(RecallCacheTtl));
         rules.Positive(EmbeddingCacheTtl, nameof(EmbeddingCacheTtl));
         rules.Between(IngestBatchSize, 1, 4096, nameof(IngestBatchSize));
+        rules.Require(Enum.IsDefined(IndexStorage), nameof(IndexStorage), IndexStorage, "IndexStorage must be Float32, BFloat16 or Int8.");
+        rules.Between(IndexOversample, 0, VectorStorageOptions.MaxOversample, nameof(IndexOversample));
+        rules.Require(IndexKeepFullPrecision || IndexStorage != VectorStorage.Float32, nameof(IndexKeepFullPrecision), IndexKeepFullPrecision, "IndexKeepFullPrecision must be true for Float32 storage.");
         return rules;
     }
 }

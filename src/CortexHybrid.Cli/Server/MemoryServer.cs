@@ -57,7 +57,7 @@ internal static class MemoryServer
             o.HealthIgnoredErrorCategories = SemanticMemory.ClientErrorCategories;
         });
         services.AddMiniLmEmbeddings(o => o.ModelDirectory = settings.ModelDirectory);
-        SemanticMemoryBuilder memory = services.AddSemanticMemory();
+        SemanticMemoryBuilder memory = services.AddSemanticMemory(o => o.IndexStorage = settings.IndexStorage);
         if (settings.PostgresConnection is string postgres)
         {
             memory.UsePostgresStore(postgres);

@@ -1,3 +1,4 @@
+using CortexHybrid.Search;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -17,6 +18,9 @@ internal sealed record MemoryServerSettings
 
     /// <summary>Where the model file is extracted; null for the default under the user's data folder.</summary>
     public string? ModelDirectory { get; init; }
+
+    /// <summary>How the in-memory index holds vectors (<c>--index-storage</c>; see <see cref="CortexHybrid.Memory.SemanticMemoryOptions.IndexStorage"/>).</summary>
+    public VectorStorage IndexStorage { get; init; } = VectorStorage.Float32;
 
     /// <summary>Whether the index rebuild shows a progress line on standard error.</summary>
     public bool ShowProgress { get; init; } = true;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CortexHybrid.Memory;
+using CortexHybrid.Search;
 using Microsoft.Extensions.Logging;
 
 namespace CortexHybrid.Cli.Server;
@@ -19,6 +20,22 @@ internal static class StoreOptions
         Description = "The least severe log messages written to standard error: Trace, Debug, Information, Warning, Error, Critical or None.",
         DefaultValueFactory = _ => LogLevel.Information,
     };
+
+    /// <summary>A new <c>--index-storage float32|bfloat16|int8</c> option (see <see cref="SemanticMemoryOptions.IndexStorage"/>).</summary>
+    public static Option<VectorStorage> IndexStorage() => CliOptions.ChoiceOption(
+        "--index-storage",
+        "How the in-memory index holds vectors: float32 (default, exact), bfloat16 or int8 (fewer bytes scanned per recall; the best candidates are rescored in float32, so scores stay exact). The store keeps float32 either way.",
+        "float32, bfloat16 (or bf16) or int8",
+        new Dictionary<string, VectorStorage>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["float32"] = VectorStorage.Float32,
+            ["f32"] = VectorStorage.Float32,
+            ["bfloat16"] = VectorStorage.BFloat16,
+            ["bf16"] = VectorStorage.BFloat16,
+            ["int8"] = VectorStorage.Int8,
+            ["i8"] = VectorStorage.Int8,
+        },
+        VectorStorage.Float32);
 
     /// <summary>The store directory given, or the default.</summary>
     public static string Directory(string? given) => string.IsNullOrWhiteSpace(given) ? MemoryPaths.DefaultStoreDirectory() : Path.GetFullPath(given);

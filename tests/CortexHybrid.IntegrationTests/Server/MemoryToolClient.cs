@@ -19,8 +19,8 @@ public sealed class MemoryToolClient(McpClient client, string transport) : IAsyn
     /// <summary>"stdio" or "HTTP", for messages.</summary>
     public string Transport => transport;
 
-    /// <summary>A client of <c>cortex mcp --store <paramref name="store"/></c>, started by the SDK's stdio transport.</summary>
-    public static async Task<MemoryToolClient> StartStdioAsync(string store, Action<string>? standardError = null)
+    /// <summary>A client of <c>cortex mcp --store <paramref name="store"/></c> (then <paramref name="arguments"/>), started by the SDK's stdio transport.</summary>
+    public static async Task<MemoryToolClient> StartStdioAsync(string store, Action<string>? standardError = null, params string[] arguments)
     {
         Assert.True(File.Exists(CortexCommand.Path), $"{CortexCommand.Path} is missing: the test project builds the CLI first");
         var errorLines = new ConcurrentQueue<string>();
@@ -28,7 +28,7 @@ public sealed class MemoryToolClient(McpClient client, string transport) : IAsyn
         {
             Name = "cortex mcp",
             Command = ChildProcess.DotnetHost,
-            Arguments = [CortexCommand.Path, "mcp", "--store", store],
+            Arguments = [CortexCommand.Path, "mcp", "--store", store, .. arguments],
             EnvironmentVariables = new Dictionary<string, string?> { ["CORTEX_TOKEN"] = null, ["CORTEX_KERNEL"] = null, ["CORTEX_NATIVE_PATH"] = null },
             StandardErrorLines = line =>
             {

@@ -93,6 +93,69 @@ public class StoreTests
         AssertNoStackTrace(server.Error);
     }
 
+    [Fact]
+    public async Task An_int8_index_over_the_same_store_recalls_the_same_memories_with_the_same_scores()
+    {
+        using var directory = new TemporaryDirectory();
+        string store = Path.Combine(directory.Path, "store");
+        string[] texts =
+        [
+            "The boiler service is booked for the second Tuesday of November.",
+            "Our staging database is restored from the nightly snapshot every Monday.",
+            "The office wifi password rotates on the first day of each quarter.",
+            "Alice owns the billing service; page her for invoice failures.",
+            "The dentist appointment moved to Thursday at half past three.",
+            "Release notes are drafted in the wiki before every tag is pushed.",
+        ];
+        string[] queries = ["when is the heating maintenance?", "who do I call when invoices fail", "how is staging refreshed"];
+        var exact = new List<(long Id, double Score)[]>();
+        await using (MemoryToolClient float32 = await MemoryToolClient.StartStdioAsync(store))
+        {
+            foreach (string text in texts)
+            {
+                await float32.CallAsync("remember", new Dictionary<string, object?> { ["text"] = text });
+            }
+
+            foreach (string query in queries)
+            {
+                exact.Add(IdsAndScores(await float32.CallAsync("recall", new Dictionary<string, object?> { ["query"] = query, ["k"] = 3 })));
+            }
+        }
+
+        // The store kept float32 vectors: the int8 index is rebuilt from them, and rescoring gives the float32 scores back.
+        await using MemoryToolClient int8 = await MemoryToolClient.StartStdioAsync(store, null, "--index-storage", "int8");
+        for (int i = 0; i < queries.Length; i++)
+        {
+            (long Id, double Score)[] hits = IdsAndScores(await int8.CallAsync("recall", new Dictionary<string, object?> { ["query"] = queries[i], ["k"] = 3 }));
+            Assert.Equal(exact[i].Select(h => h.Id), hits.Select(h => h.Id));
+            Assert.All(exact[i].Zip(hits), p => Assert.Equal(p.First.Score, p.Second.Score, 1e-6));
+        }
+
+        JsonElement index = (await int8.CallAsync("memory_status", new Dictionary<string, object?>())).GetProperty("index");
+        Assert.Equal("Int8", index.GetProperty("storage").GetString());
+        Assert.True(index.GetProperty("exactScores").GetBoolean());
+        Assert.Equal(texts.Length, index.GetProperty("rows").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("int4")]
+    [InlineData("")]
+    [InlineData("float64")]
+    public async Task A_bad_index_storage_fails_with_one_line_and_exit_code_2(string value)
+    {
+        using var directory = new TemporaryDirectory();
+        await using CortexProcess server = CortexProcess.Start(["mcp", "--store", directory.Path, "--index-storage", value]);
+        int exitCode = await server.WaitForExitAsync(CortexProcess.StartTimeout);
+        Assert.True(exitCode == 2, $"exit code {exitCode}; stderr:\n{server.Error}");
+        Assert.Equal("", server.Output);
+        string line = Assert.Single(server.ErrorLines, l => l.StartsWith("cortex:", StringComparison.Ordinal));
+        Assert.Equal($"cortex: --index-storage takes float32, bfloat16 (or bf16) or int8; '{value}' is not one.", line);
+        AssertNoStackTrace(server.Error);
+    }
+
+    private static (long Id, double Score)[] IdsAndScores(JsonElement recall) =>
+        [.. MemoryScenario.Hits(recall).Select(h => (h.GetProperty("id").GetInt64(), h.GetProperty("score").GetDouble()))];
+
     private static void AssertNoStackTrace(string error) =>
         Assert.False(error.Contains(" at CortexHybrid.", StringComparison.Ordinal) || error.Contains(" at System.", StringComparison.Ordinal),
             $"a failure to open the store printed a stack trace without --verbose:\n{error}");
