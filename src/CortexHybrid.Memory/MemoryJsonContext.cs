@@ -7,4 +7,5 @@ namespace CortexHybrid.Memory;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]
 [JsonSerializable(typeof(RecallHit[]))]
 [JsonSerializable(typeof(MemoryStatus))]
+[JsonSerializable(typeof(RecallRequest))]
 internal sealed partial class MemoryJsonContext : JsonSerializerContext;

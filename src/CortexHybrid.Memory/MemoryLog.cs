@@ -20,4 +20,16 @@ internal static partial class MemoryLog
     [LoggerMessage(EventId = 5004, EventName = "ReplicaChangeSkipped", Level = LogLevel.Warning,
         Message = "Memory {Id}, added by change {Sequence}, cannot be added to the index and is not recallable here: {Reason}")]
     public static partial void ReplicaChangeSkipped(ILogger logger, long id, long sequence, string reason);
+
+    [LoggerMessage(EventId = 5005, EventName = "RecallCacheWarmed", Level = LogLevel.Information,
+        Message = "Recall cache warmed with the most frequent recalls of earlier runs: {Loaded} computed, {AlreadyCached} cached already, {Failed} failed, in {Elapsed}.")]
+    public static partial void Warmed(ILogger logger, int loaded, int alreadyCached, int failed, TimeSpan elapsed);
+
+    [LoggerMessage(EventId = 5006, EventName = "RecallCacheWarmingFailed", Level = LogLevel.Warning,
+        Message = "Warming the recall cache failed; recalls are served without it.")]
+    public static partial void WarmingFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 5007, EventName = "FrequentQueriesNotSaved", Level = LogLevel.Warning,
+        Message = "The counts of this run's recalls could not be saved to the {Store}; the next start warms from older counts.")]
+    public static partial void FrequentQueriesNotSaved(ILogger logger, string store, Exception exception);
 }

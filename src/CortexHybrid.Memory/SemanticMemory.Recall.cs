@@ -65,6 +65,7 @@ public sealed partial class SemanticMemory
             }
 
             RecallHit[] hits = JsonSerializer.Deserialize(response, MemoryJsonContext.Default.RecallHitArray)!;
+            RecordRecall(normalized, count, filter, minimum);
             _monitor.RecordResponseTime(_time.GetElapsedTime(start), cached ? CachedRecallOperation : UncachedRecallOperation);
             return hits;
         }

@@ -162,6 +162,7 @@ public sealed partial class SemanticMemory : IAsyncDisposable
             ?? throw new InvalidOperationException($"The embedding generator for {modelId} does not say how long its vectors are (EmbeddingGeneratorMetadata.DefaultModelDimensions).");
         _model = new EmbeddingModel(modelId, dimensions);
         _foldCase = _options.FoldQueryCase ?? IsUncased(modelId);
+        _queryCounts = _options.WarmQueries > 0 ? new RecallQueryCounts() : null;
 
         _ownsCache = cache is null;
         _cache = cache ?? new TieredCache(
@@ -248,15 +249,23 @@ public sealed partial class SemanticMemory : IAsyncDisposable
 
         Volatile.Write(ref _state, 2);
         StartReplica(index, replicaFrom);
+        StartWarming(index);
     }
 
     /// <summary>Stops following the store's change feed, stops the batcher and frees the index; the cache and monitor too when the memory created them.</summary>
     /// <returns>A task that completes when everything is released.</returns>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _state, 3) == 3)
+        int was = Interlocked.Exchange(ref _state, 3);
+        if (was == 3)
         {
             return;
+        }
+
+        await StopWarmingAsync().ConfigureAwait(false);
+        if (was == 2)
+        {
+            await SaveRecallCountsAsync().ConfigureAwait(false);
         }
 
         await StopReplicaAsync().ConfigureAwait(false);

@@ -47,6 +47,15 @@ public sealed class SemanticMemoryOptions
     /// <summary>Texts embedded and stored per batch by <see cref="SemanticMemory.RememberManyAsync"/>; default 64.</summary>
     public int IngestBatchSize { get; set; } = 64;
 
+    /// <summary>
+    /// How many of the most frequent recalls (query, k, tags, minimum score) of earlier runs are
+    /// computed into the recall cache at start, in the background (<see cref="SemanticMemory.Warming"/>);
+    /// default 100, at most 1,000; 0 records and warms nothing. The counts are saved to the store
+    /// (its <c>recall_queries</c> table: the normalized query texts, so they are as private as the
+    /// memories) when the memory stops, halving older counts so that old habits fade.
+    /// </summary>
+    public int WarmQueries { get; set; } = 100;
+
     /// <summary>The model id recorded in the store when the embedding generator's metadata names none.</summary>
     public string? ModelId { get; set; }
 
@@ -102,6 +111,7 @@ public sealed class SemanticMemoryOptions
         rules.Require(Enum.IsDefined(IndexStorage), nameof(IndexStorage), IndexStorage, "IndexStorage must be Float32, BFloat16 or Int8.");
         rules.Between(IndexOversample, 0, VectorStorageOptions.MaxOversample, nameof(IndexOversample));
         rules.Require(IndexKeepFullPrecision || IndexStorage != VectorStorage.Float32, nameof(IndexKeepFullPrecision), IndexKeepFullPrecision, "IndexKeepFullPrecision must be true for Float32 storage.");
+        rules.Between(WarmQueries, 0, Stores.FrequentQuery.MaxKept, nameof(WarmQueries));
         return rules;
     }
 }

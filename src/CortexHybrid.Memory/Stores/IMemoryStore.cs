@@ -71,4 +71,21 @@ public interface IMemoryStore : IAsyncDisposable
     /// <param name="cancellationToken">Stops the read.</param>
     /// <returns>The vectors.</returns>
     IAsyncEnumerable<StoredVector> ReadVectorsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records how often recall requests were asked since the last save: the counts stored already
+    /// are halved (so old habits fade), these are added, and only the <see cref="FrequentQuery.MaxKept"/>
+    /// most frequent are kept. The default does nothing (a store that keeps no queries).
+    /// </summary>
+    /// <param name="queries">Requests and how often each was asked since the last save.</param>
+    /// <param name="cancellationToken">Cancels before the commit.</param>
+    /// <returns>A task that completes when the counts are durable.</returns>
+    Task SaveFrequentQueriesAsync(IReadOnlyList<FrequentQuery> queries, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    /// <summary>The most frequent recall requests saved, most frequent first. The default returns none.</summary>
+    /// <param name="limit">How many at most.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The requests and their aged counts.</returns>
+    Task<IReadOnlyList<FrequentQuery>> FrequentQueriesAsync(int limit, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<FrequentQuery>>([]);
 }

@@ -130,6 +130,11 @@ public sealed partial class PostgresMemoryStore
             created = true;
         }
 
+        await using (NpgsqlCommand queries = Command(connection, _schema.CreateQueriesSql, transaction))
+        {
+            await queries.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         long count;
         await using (NpgsqlCommand select = Command(connection, _schema.CountSql, transaction))
         {

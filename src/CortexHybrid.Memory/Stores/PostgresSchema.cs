@@ -114,7 +114,30 @@ internal sealed class PostgresSchema
             WHERE c.seq > $1 ORDER BY c.seq LIMIT $2
             """;
         ListenSql = $"LISTEN \"{Channel}\"";
+        CreateQueriesSql = $"CREATE TABLE IF NOT EXISTS {s}.recall_queries (request text PRIMARY KEY, count bigint NOT NULL)";
+        AgeQueriesSql = $"UPDATE {s}.recall_queries SET count = count / 2";
+        AddQueriesSql = $"""
+            INSERT INTO {s}.recall_queries (request, count) SELECT * FROM unnest($1::text[], $2::bigint[])
+            ON CONFLICT (request) DO UPDATE SET count = {s}.recall_queries.count + excluded.count
+            """;
+        PruneQueriesSql = $"DELETE FROM {s}.recall_queries WHERE count = 0 OR request NOT IN (SELECT request FROM {s}.recall_queries ORDER BY count DESC, request LIMIT {FrequentQuery.MaxKept})";
+        FrequentQueriesSql = $"SELECT request, count FROM {s}.recall_queries ORDER BY count DESC, request LIMIT $1";
     }
+
+    /// <summary>Creates the recall-query counts table when missing (stores made before it existed get it at open).</summary>
+    public string CreateQueriesSql { get; }
+
+    /// <summary>Halves every stored recall-query count.</summary>
+    public string AgeQueriesSql { get; }
+
+    /// <summary>Adds counts ($1 requests, $2 counts) to the stored ones.</summary>
+    public string AddQueriesSql { get; }
+
+    /// <summary>Keeps only the most frequent recall queries.</summary>
+    public string PruneQueriesSql { get; }
+
+    /// <summary>The most frequent recall queries ($1 limit).</summary>
+    public string FrequentQueriesSql { get; }
 
     /// <summary>The schema's name (validated: lowercase letters, digits, underscores).</summary>
     public string Name { get; }

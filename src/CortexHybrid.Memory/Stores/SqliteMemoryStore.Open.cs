@@ -62,6 +62,7 @@ public sealed partial class SqliteMemoryStore
                 CreateSchema(writer.Connection, model);
             }
 
+            CreateQueriesTable(writer.Connection);
             writer.Prepare();
             long count = writer.Count();
             cancellationToken.ThrowIfCancellationRequested();

@@ -23,4 +23,12 @@ internal static partial class CacheLog
     [LoggerMessage(EventId = 2004, EventName = "Level3Reconnected", Level = LogLevel.Information,
         Message = "Cache '{CacheName}': the Redis {ConnectionType} connection was restored; invalidations may have been missed meanwhile, so levels 1 and 2 ({Dropped} entries) were dropped.")]
     public static partial void Level3Reconnected(ILogger logger, string cacheName, string connectionType, int dropped);
+
+    [LoggerMessage(EventId = 2005, EventName = "RefreshFailed", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': a refresh-ahead factory run failed; the entry keeps its value until its time to live.")]
+    public static partial void RefreshFailed(ILogger logger, string cacheName, Exception exception);
+
+    [LoggerMessage(EventId = 2006, EventName = "WarmKeyFailed", Level = LogLevel.Warning,
+        Message = "Cache '{CacheName}': warming a key failed; warming goes on with the others.")]
+    public static partial void WarmKeyFailed(ILogger logger, string cacheName, Exception exception);
 }

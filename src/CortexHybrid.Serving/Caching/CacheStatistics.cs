@@ -62,6 +62,12 @@ public sealed record CacheStatistics
     /// <summary>Values the factory produced that were over <see cref="TieredCacheOptions.MaxEntrySizeBytes"/>: returned, not cached.</summary>
     public required long Rejections { get; init; }
 
+    /// <summary>Refresh-ahead runs (<see cref="CacheEntryOptions.RefreshAhead"/>) that replaced their entry with a fresh value.</summary>
+    public long Refreshes { get; init; }
+
+    /// <summary>Refresh-ahead runs whose factory failed; each left the old value in place until its time to live.</summary>
+    public long RefreshFailures { get; init; }
+
     /// <summary>Changes this cache published on its <see cref="RedisBackplane"/> (shared mode; 0 otherwise).</summary>
     public long BackplanePublished { get; init; }
 

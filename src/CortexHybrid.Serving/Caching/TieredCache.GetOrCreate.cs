@@ -47,10 +47,15 @@ public sealed partial class TieredCache
         ThrowIfDisposed();
         ValidateEntryOptions(options); // before any factory runs
         cancellationToken.ThrowIfCancellationRequested();
-        if (TryGetFromLevel1(key, out byte[]? value))
+        if (TryGetFromLevel1(key, out CacheEntry? entry))
         {
             _level1Hits.Increment();
-            return new ValueTask<byte[]>(value!);
+            if (options?.RefreshAhead is double fraction)
+            {
+                RefreshAheadIfDue(entry, factory, options, fraction);
+            }
+
+            return new ValueTask<byte[]>(entry.Data!);
         }
 
         return GetOrCreateBelowLevel1Async(key, factory, options, cancellationToken);
@@ -115,11 +120,16 @@ public sealed partial class TieredCache
         CancellationToken cancellationToken)
     {
         byte[]? found = await GetBelowLevel1Async(key, cancellationToken).ConfigureAwait(false);
-        if (found is not null)
-        {
-            return found;
-        }
+        return found ?? await JoinFlightAsync(key, factory, options, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>The result of the key's factory run: the one under way, or a new one this call starts.</summary>
+    private async ValueTask<byte[]> JoinFlightAsync(
+        string key,
+        Func<CancellationToken, ValueTask<byte[]>> factory,
+        CacheEntryOptions? options,
+        CancellationToken cancellationToken)
+    {
         while (true)
         {
             var candidate = new Flight();
@@ -177,9 +187,9 @@ public sealed partial class TieredCache
     /// <summary>The value for a flight: from level 1 if a run that just finished stored it, else from the factory, stored.</summary>
     private async Task<byte[]> RunFactoryAsync(Flight flight, string key, Func<CancellationToken, ValueTask<byte[]>> factory, CacheEntryOptions? options)
     {
-        if (TryGetFromLevel1(key, out byte[]? stored))
+        if (TryGetFromLevel1(key, out CacheEntry? stored))
         {
-            return stored!;
+            return stored.Data!;
         }
 
         byte[] value;

@@ -14,23 +14,33 @@ public sealed partial class TieredCache
         PendingLevel3,
     }
 
-    private async ValueTask Store(CacheEntry entry)
+    /// <summary>
+    /// Writes <paramref name="entry"/> to level 1, replacing its key at every level. With
+    /// <paramref name="replacing"/> (a refresh), only while that entry is still level 1's: false,
+    /// and nothing written, when it was removed, replaced or moved meanwhile.
+    /// </summary>
+    private async ValueTask<bool> Store(CacheEntry entry, CacheEntry? replacing = null)
     {
         if (_shared is not null)
         {
-            await StoreSharedAsync(entry).ConfigureAwait(false);
-            return;
+            return await StoreSharedAsync(entry, replacing).ConfigureAwait(false);
         }
 
         var work = new Level3Work();
         lock (_sync)
         {
             ThrowIfDisposed();
+            if (replacing is not null && replacing.Level != CacheLevel.Level1)
+            {
+                return false;
+            }
+
             RemoveEverywhereLocked(entry.Key, work);
             InsertLevel1Locked(entry, work);
         }
 
         await RunAsync(work).ConfigureAwait(false);
+        return true;
     }
 
     private async ValueTask<byte[]?> GetBelowLevel1Async(string key, CancellationToken cancellationToken)

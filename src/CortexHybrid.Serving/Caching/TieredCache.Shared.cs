@@ -231,8 +231,8 @@ public sealed partial class TieredCache
         return keys.Count;
     }
 
-    /// <summary>A write: levels 1 (and what it pushes down) and Redis, then the backplane.</summary>
-    private async ValueTask StoreSharedAsync(CacheEntry entry)
+    /// <summary>A write: levels 1 (and what it pushes down) and Redis, then the backplane; see <see cref="Store"/> for <paramref name="replacing"/>.</summary>
+    private async ValueTask<bool> StoreSharedAsync(CacheEntry entry, CacheEntry? replacing)
     {
         string key = entry.Key;
         SemaphoreSlim gate = GateFor(key);
@@ -243,6 +243,11 @@ public sealed partial class TieredCache
             lock (_sync)
             {
                 ThrowIfDisposed();
+                if (replacing is not null && replacing.Level != CacheLevel.Level1)
+                {
+                    return false;
+                }
+
                 RemoveEverywhereLocked(key, work);
                 InsertLevel1Locked(entry, work);
             }
@@ -256,6 +261,7 @@ public sealed partial class TieredCache
         }
 
         await PublishAsync('S', key).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Writes an entry through to Redis; on failure, marks the key so Redis's older copy is deleted later. Caller holds the key's gate.</summary>

@@ -1,5 +1,6 @@
 using CortexHybrid.Concurrency;
 using Microsoft.Extensions.Caching.Distributed;
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
@@ -90,6 +91,8 @@ public sealed partial class TieredCache : IDisposable
     private long _evictions;
     private long _expirations;
     private long _rejections;
+    private long _refreshes;
+    private long _refreshFailures;
     private int _disposed;
 
     /// <summary>Creates a cache.</summary>
@@ -209,10 +212,10 @@ public sealed partial class TieredCache : IDisposable
         ValidateKey(key);
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        if (TryGetFromLevel1(key, out byte[]? value))
+        if (TryGetFromLevel1(key, out CacheEntry? entry))
         {
             _level1Hits.Increment();
-            return new ValueTask<byte[]?>(value);
+            return new ValueTask<byte[]?>(entry.Data);
         }
 
         return GetBelowLevel1Async(key, cancellationToken);
@@ -244,7 +247,8 @@ public sealed partial class TieredCache : IDisposable
 
         CacheEntry entry = NewEntry(key, value.ToArray(), options);
         cancellationToken.ThrowIfCancellationRequested();
-        return Store(entry);
+        ValueTask<bool> stored = Store(entry);
+        return stored.IsCompletedSuccessfully ? default : new ValueTask(stored.AsTask());
     }
 
     /// <summary>
@@ -318,6 +322,8 @@ public sealed partial class TieredCache : IDisposable
             Level3Errors = Volatile.Read(ref _level3Errors),
             Level3CircuitOpen = Volatile.Read(ref _level3CircuitOpen) == 1,
             Rejections = Volatile.Read(ref _rejections),
+            Refreshes = Volatile.Read(ref _refreshes),
+            RefreshFailures = Volatile.Read(ref _refreshFailures),
             BackplanePublished = Volatile.Read(ref _backplanePublished),
             BackplaneReceived = Volatile.Read(ref _backplaneReceived),
             Reconnects = Volatile.Read(ref _reconnects),
@@ -346,16 +352,16 @@ public sealed partial class TieredCache : IDisposable
 
     private long NowTicks() => _time.GetUtcNow().UtcTicks;
 
-    private bool TryGetFromLevel1(string key, out byte[]? value)
+    private bool TryGetFromLevel1(string key, [NotNullWhen(true)] out CacheEntry? entry)
     {
-        if (_level1.TryGetValue(key, out object? found) && found is CacheEntry entry && IsFresh(entry))
+        if (_level1.TryGetValue(key, out object? found) && found is CacheEntry fresh && IsFresh(fresh))
         {
-            RecordRead(entry);
-            value = entry.Data;
+            RecordRead(fresh);
+            entry = fresh;
             return true;
         }
 
-        value = null;
+        entry = null;
         return false;
     }
 
@@ -386,23 +392,9 @@ public sealed partial class TieredCache : IDisposable
 
     private CacheEntry NewEntry(string key, byte[] value, CacheEntryOptions? options)
     {
-        TimeSpan ttl = _options.DefaultTtl;
-        string[]? tags = null;
-        if (options is not null)
-        {
-            if (options.Ttl is TimeSpan given)
-            {
-                if (given <= TimeSpan.Zero)
-                {
-                    throw new ArgumentOutOfRangeException(nameof(options), given, "CacheEntryOptions.Ttl must be positive.");
-                }
-
-                ttl = given;
-            }
-
-            tags = ValidTags(options.Tags);
-        }
-
+        ValidateEntryOptions(options);
+        TimeSpan ttl = options?.Ttl ?? _options.DefaultTtl;
+        string[]? tags = ValidTags(options?.Tags);
         long now = NowTicks();
         long expires = ttl.Ticks >= DateTime.MaxValue.Ticks - now ? DateTime.MaxValue.Ticks : now + ttl.Ticks;
         return new CacheEntry(key, value, value.Length, compressed: false, expires, tags)
@@ -422,6 +414,11 @@ public sealed partial class TieredCache : IDisposable
         if (options.Ttl is TimeSpan given && given <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(options), given, "CacheEntryOptions.Ttl must be positive.");
+        }
+
+        if (options.RefreshAhead is double fraction && !(fraction > 0 && fraction < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), fraction, "CacheEntryOptions.RefreshAhead must be above 0 and below 1, or null for none.");
         }
 
         if (options.Tags is { Count: > 0 } tags)
