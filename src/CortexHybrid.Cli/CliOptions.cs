@@ -34,51 +34,14 @@ internal static class CliOptions
     public static Option<bool> JsonOption() => new("--json") { Description = "Write JSON to standard output instead of text." };
 
     /// <summary>A new option taking one whole number from <paramref name="minimum"/> to <paramref name="maximum"/> (both included).</summary>
-    public static Option<int> WholeNumberOption(string name, string description, int minimum, int maximum, int defaultValue)
-    {
-        string accepts = $"a whole number from {minimum} to {maximum}";
-        return new Option<int>(name)
-        {
-            Description = description,
-            Arity = ArgumentArity.ZeroOrOne,
-            Validators = { result => RequireValue(result, name, accepts) },
-            DefaultValueFactory = _ => defaultValue,
-            CustomParser = result =>
-            {
-                string text = TokenText(result);
-                if (TryParseWholeNumber(text, minimum, maximum, out int value))
-                {
-                    return value;
-                }
-
-                result.AddError(BadValue(name, accepts, text));
-                return default;
-            },
-        };
-    }
+    public static Option<int> WholeNumberOption(string name, string description, int minimum, int maximum, int defaultValue) =>
+        SingleValueOption(name, description, $"a whole number from {minimum} to {maximum}", defaultValue, text =>
+            TryParseWholeNumber(text, minimum, maximum, out int value) ? value : null);
 
     /// <summary>A new option taking one of the names in <paramref name="choices"/> (their comparer decides case).</summary>
     public static Option<T> ChoiceOption<T>(string name, string description, string accepts, IReadOnlyDictionary<string, T> choices, T defaultValue)
-    {
-        return new Option<T>(name)
-        {
-            Description = description,
-            Arity = ArgumentArity.ZeroOrOne,
-            Validators = { result => RequireValue(result, name, accepts) },
-            DefaultValueFactory = _ => defaultValue,
-            CustomParser = result =>
-            {
-                string text = TokenText(result);
-                if (choices.TryGetValue(text.Trim(), out T? value))
-                {
-                    return value;
-                }
-
-                result.AddError(BadValue(name, accepts, text));
-                return defaultValue;
-            },
-        };
-    }
+        where T : struct =>
+        SingleValueOption(name, description, accepts, defaultValue, text => choices.TryGetValue(text.Trim(), out T value) ? value : null);
 
     /// <summary>
     /// A new option taking one or more whole numbers from <paramref name="minimum"/> to
@@ -123,28 +86,33 @@ internal static class CliOptions
     /// A new option taking a length of time above zero and up to <paramref name="maximum"/>:
     /// a number with a unit (<c>1500ms</c>, <c>30s</c>, <c>2m</c>, <c>1h</c>; fractions allowed) or <c>[d.]hh:mm[:ss]</c>.
     /// </summary>
-    public static Option<TimeSpan> DurationOption(string name, string description, TimeSpan maximum, TimeSpan defaultValue)
-    {
-        string accepts = $"a length of time above 0 and up to {FormatDuration(maximum)}, such as 30s, 2m, 1500ms or 00:01:30";
-        return new Option<TimeSpan>(name)
-        {
-            Description = description,
-            Arity = ArgumentArity.ZeroOrOne,
-            Validators = { result => RequireValue(result, name, accepts) },
-            DefaultValueFactory = _ => defaultValue,
-            CustomParser = result =>
-            {
-                string text = TokenText(result);
-                if (TryParseDuration(text, out TimeSpan value) && value > TimeSpan.Zero && value <= maximum)
-                {
-                    return value;
-                }
+    public static Option<TimeSpan> DurationOption(string name, string description, TimeSpan maximum, TimeSpan defaultValue) =>
+        SingleValueOption(name, description, $"a length of time above 0 and up to {FormatDuration(maximum)}, such as 30s, 2m, 1500ms or 00:01:30", defaultValue, text =>
+            TryParseDuration(text, out TimeSpan value) && value > TimeSpan.Zero && value <= maximum ? value : null);
 
-                result.AddError(BadValue(name, accepts, text));
-                return default;
-            },
-        };
-    }
+    /// <summary>
+    /// A new option taking one value that <paramref name="parse"/> reads (null: not one of <paramref name="accepts"/>);
+    /// a missing or bad value is one error line naming the option, what it takes and what was given.
+    /// </summary>
+    private static Option<T> SingleValueOption<T>(string name, string description, string accepts, T defaultValue, Func<string, T?> parse)
+        where T : struct => new(name)
+    {
+        Description = description,
+        Arity = ArgumentArity.ZeroOrOne,
+        Validators = { result => RequireValue(result, name, accepts) },
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            string text = TokenText(result);
+            if (parse(text) is T value)
+            {
+                return value;
+            }
+
+            result.AddError(BadValue(name, accepts, text));
+            return defaultValue;
+        },
+    };
 
     /// <summary>Reads a whole number in the invariant culture (optional sign and surrounding spaces); false if it is not one or is outside the range.</summary>
     internal static bool TryParseWholeNumber(string text, int minimum, int maximum, out int value) =>
