@@ -256,13 +256,17 @@ public class QuantizedSearchBenchmarks
         SearchData.Require(batch() == targetSum, "The SearchBatch benchmark did not find every query's source row.");
     }
 
-    /// <summary>Adds the Queries/s and Index MB columns.</summary>
+    /// <summary>
+    /// Adds the Queries/s and Index MB columns, and allows 10 minutes (not 2) to build the generated
+    /// project: on a machine whose cores are busy the default timeout was seen to expire.
+    /// </summary>
     private sealed class QuantizedSearchConfig : ManualConfig
     {
         public QuantizedSearchConfig()
         {
             AddColumn(new QueriesPerSecondColumn());
             AddColumn(new IndexMemoryColumn(MemoryBytes));
+            WithBuildTimeout(TimeSpan.FromMinutes(10));
         }
 
         private static long? MemoryBytes(BenchmarkCase benchmark) =>
