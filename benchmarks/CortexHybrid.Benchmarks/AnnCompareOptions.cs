@@ -10,7 +10,7 @@ public sealed class AnnCompareOptions
     public const string Usage =
         "Usage: ann-compare [--sizes 100000x384,200000x768] [--data gaussian,clustered,minilm] [--only recall|compare] "
         + "[--queries 1000] [--oversample 0,1,2,4,8] [--usearch f32,i8[,bf16,f16]|none] [--threads N] "
-        + "[--minilm-rows 20000] [--embeddings PATH.fvecs] [--refresh-embeddings]";
+        + "[--minilm-rows 12000] [--embeddings PATH.fvecs] [--refresh-embeddings]";
 
     public List<(int Rows, int Dimension)> Sizes { get; } = [(100_000, 384), (200_000, 768)];
 
@@ -28,13 +28,16 @@ public sealed class AnnCompareOptions
 
     public int Threads { get; private set; } = Environment.ProcessorCount;
 
-    public int MiniLmRows { get; private set; } = 20_000;
+    public int MiniLmRows { get; private set; } = 12_000;
 
     public string? EmbeddingsPath { get; private set; }
 
     public bool RefreshEmbeddings { get; private set; }
 
     public bool Help { get; private set; }
+
+    private static readonly HashSet<string> ValueNames =
+        ["--sizes", "--data", "--only", "--queries", "--oversample", "--usearch", "--threads", "--minilm-rows", "--embeddings"];
 
     /// <summary>Parses <paramref name="args"/>; null and a one-line <paramref name="error"/> when they are bad.</summary>
     public static AnnCompareOptions? Parse(IReadOnlyList<string> args, out string? error)
@@ -56,9 +59,9 @@ public sealed class AnnCompareOptions
                 continue;
             }
 
-            if (!name.StartsWith("--", StringComparison.Ordinal))
+            if (!ValueNames.Contains(name))
             {
-                error = $"Unexpected argument '{name}'. {Usage}";
+                error = $"Unknown argument '{name}'. {Usage}";
                 return null;
             }
 
@@ -80,7 +83,7 @@ public sealed class AnnCompareOptions
                 "--threads" => ParseInt(name, value, 1, 1024, v => options.Threads = v),
                 "--minilm-rows" => ParseInt(name, value, 100, 1_000_000, v => options.MiniLmRows = v),
                 "--embeddings" => options.ParseEmbeddings(value),
-                _ => $"Unknown argument '{name}'. {Usage}",
+                _ => throw new InvalidOperationException("unreachable: " + name),
             };
             if (error is not null)
             {
