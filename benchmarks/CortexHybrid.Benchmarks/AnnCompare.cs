@@ -60,7 +60,9 @@ public static class AnnCompare
         var compareTables = new List<string>();
         string startLoad = LoadAverage();
         var total = Stopwatch.StartNew();
-        string usearchVersion = options.Compare && options.USearchKinds.Count > 0 ? USearchHnsw.Version() : "not used";
+        string usearch = options.Compare && options.USearchKinds.Count > 0
+            ? $"USearch {USearchHnsw.Version()} (Cloud.Unum.USearch 2.26.6, libusearch_c), cosine"
+            : "USearch not run";
         string kernel;
         using (var probe = new VectorIndex(8))
         {
@@ -71,7 +73,7 @@ public static class AnnCompare
         header.AppendLine($"`{Command} {string.Join(' ', args)}`");
         header.AppendLine();
         header.AppendLine($"- Machine: {Environment.ProcessorCount} logical cores, {Environment.OSVersion}, .NET {Environment.Version}; load average at start {startLoad} (other work shares the machine).");
-        header.AppendLine($"- This index: `VectorIndex` kernel `{kernel}`, cosine, top {K}; USearch {usearchVersion} (Cloud.Unum.USearch 2.26.6, libusearch_c), cosine.");
+        header.AppendLine($"- This index: `VectorIndex` kernel `{kernel}`, cosine, top {K}; {usearch}.");
         header.AppendLine($"- Recall@{K}: mean over the queries of |result ∩ exact| / {K}, the exact result being this index's float32 scan (every row scored).");
         Console.Write(header.ToString());
 
