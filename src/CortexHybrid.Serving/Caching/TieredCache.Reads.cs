@@ -58,7 +58,7 @@ public sealed partial class TieredCache
             slot = null;
             if (entry is { Level: CacheLevel.Level1 })
             {
-                _level1Order.MoveToMostRecent(entry);
+                _level1Policy.OnRead(entry);
             }
         }
 

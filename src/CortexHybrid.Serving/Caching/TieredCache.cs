@@ -1,3 +1,4 @@
+using CortexHybrid.Caching.Policies;
 using CortexHybrid.Concurrency;
 using Microsoft.Extensions.Caching.Distributed;
 using System.Diagnostics.Metrics;
@@ -74,7 +75,7 @@ public sealed partial class TieredCache : IDisposable
     private readonly TimeProvider _time;
     private readonly bool _systemClock;
     private readonly MemoryCache _level1;
-    private readonly RecencyList _level1Order = new();
+    private readonly Level1Policy _level1Policy;
     private readonly Dictionary<string, CacheEntry> _level2 = new(StringComparer.Ordinal);
     private readonly RecencyList _level2Order = new();
     private readonly Lock _sync = new();
@@ -165,6 +166,7 @@ public sealed partial class TieredCache : IDisposable
             throw new ArgumentException($"The RedisBackplane is for cache '{backplane.CacheName}', this cache is '{_options.Name}' (TieredCacheOptions.Name).", nameof(backplane));
         }
 
+        _level1Policy = Level1Policy.Create(_options.Level1Policy, _options.L1Capacity, _options.L1MaxBytes);
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _systemClock = ReferenceEquals(_time, TimeProvider.System);
@@ -292,10 +294,10 @@ public sealed partial class TieredCache : IDisposable
         long size, original, stored;
         lock (_sync)
         {
-            l1 = _level1Order.Count;
+            l1 = _level1Policy.Count;
             l2 = _level2Order.Count;
             l3 = _level3Order.Count;
-            size = _level1Order.StoredBytes + _level2Order.StoredBytes;
+            size = _level1Policy.StoredBytes + _level2Order.StoredBytes;
             original = _level2Order.OriginalBytes;
             stored = _level2Order.StoredBytes;
         }
@@ -337,7 +339,7 @@ public sealed partial class TieredCache : IDisposable
         lock (_sync)
         {
             _level1.Dispose();
-            _level1Order.Clear();
+            _level1Policy.Clear();
             Array.Clear(_reads);
             _level2.Clear();
             _level2Order.Clear();
