@@ -6,7 +6,8 @@ namespace CortexHybrid.Caching.Policies;
 /// level 1 is over budget and the window over its share, the window's oldest entry (the candidate)
 /// competes with probation's oldest (the victim): the one the <see cref="FrequencySketch"/> says was
 /// seen less often leaves level 1 (ties keep the victim: a one-off key does not displace a known
-/// one). A <see cref="HillClimber"/> moves the window's share between 0 and about 80% of level 1.
+/// one). The window's share climbs between 0 and about 80% of level 1, at most <see cref="MaxStep"/>
+/// per period, toward the share a <see cref="WindowSizer"/> finds best on a sample of the same traffic.
 /// </summary>
 /// <remarks>
 /// Region limits apply to the entry count and, when level 1 has one, to the byte budget alike.
@@ -24,6 +25,9 @@ internal sealed class WTinyLfuPolicy : Level1Policy
     /// <summary>A candidate this frequent or more is admitted against a more frequent victim one time in 128 (against hash flooding).</summary>
     public const int HashFloodThreshold = 6;
 
+    /// <summary>The most the window's share moves per sizing period (twice Caffeine's first hill-climbing step).</summary>
+    public const double MaxStep = 0.125;
+
     private const int MaxTransfers = 8;
 
     private readonly int _capacity;
@@ -33,7 +37,7 @@ internal sealed class WTinyLfuPolicy : Level1Policy
     private readonly RecencyList _protected = new();
     private readonly RecencyList[] _lists;
     private readonly FrequencySketch _sketch;
-    private readonly HillClimber _climber;
+    private readonly WindowSizer _sizer;
 
     private int _windowMaxCount;
     private int _protectedMaxCount;
@@ -49,7 +53,7 @@ internal sealed class WTinyLfuPolicy : Level1Policy
         _maxBytes = maxBytes;
         _lists = [_window, _probation, _protected];
         _sketch = new FrequencySketch(capacity);
-        _climber = new HillClimber(_sketch.SampleSize);
+        _sizer = new WindowSizer(capacity);
         WindowShare = InitialWindowShare;
         ApplyShare();
     }
@@ -75,16 +79,16 @@ internal sealed class WTinyLfuPolicy : Level1Policy
     public override void Add(CacheEntry entry)
     {
         _sketch.Increment(KeyHash.Of(entry));
-        _climber.RecordMiss();
+        Size(entry);
         entry.Region = Level1Region.Window;
         _window.AddMostRecent(entry);
-        Climb();
+        DemoteProtectedOverflow();
     }
 
     public override void OnRead(CacheEntry entry)
     {
         _sketch.Increment(KeyHash.Of(entry));
-        _climber.RecordHit();
+        Size(entry);
         switch (entry.Region)
         {
             case Level1Region.Window:
@@ -100,7 +104,7 @@ internal sealed class WTinyLfuPolicy : Level1Policy
                 break;
         }
 
-        Climb();
+        DemoteProtectedOverflow();
     }
 
     public override void Remove(CacheEntry entry) => ListOf(entry).Remove(entry);
@@ -139,7 +143,7 @@ internal sealed class WTinyLfuPolicy : Level1Policy
         _probation.Clear();
         _protected.Clear();
         _sketch.Clear();
-        _climber.Reset();
+        _sizer.Reset();
         WindowShare = InitialWindowShare;
         ApplyShare();
     }
@@ -165,15 +169,19 @@ internal sealed class WTinyLfuPolicy : Level1Policy
         return (_random & 127) == 0;
     }
 
-    private void Climb()
+    /// <summary>Feeds the sizer; every period, climbs at most <see cref="MaxStep"/> toward its target.</summary>
+    private void Size(CacheEntry entry)
     {
-        double adjustment = _climber.Adjustment();
-        if (adjustment != 0)
+        if (_sizer.Record(KeyHash.Of(entry)))
         {
-            WindowShare = Math.Clamp(WindowShare + adjustment, 0, 1 - ProbationShare);
+            WindowShare = Math.Clamp(WindowShare + Math.Clamp(_sizer.Target - WindowShare, -MaxStep, MaxStep), 0, 1 - ProbationShare);
             ApplyShare();
         }
+    }
 
+    /// <summary>Moves protected's overflow (after the window grew) to probation, a few entries per call.</summary>
+    private void DemoteProtectedOverflow()
+    {
         for (int moves = 0; moves < MaxTransfers && ProtectedOver() && _protected.LeastRecent is CacheEntry demoted; moves++)
         {
             MoveTo(demoted, _probation, Level1Region.Probation);
