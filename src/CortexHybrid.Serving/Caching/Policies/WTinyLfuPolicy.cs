@@ -111,21 +111,17 @@ internal sealed class WTinyLfuPolicy : Level1Policy
 
     public override CacheEntry SelectVictim()
     {
-        for (int moves = 0; moves < MaxTransfers && WindowOver() && _window.LeastRecent is CacheEntry candidate; moves++)
+        int moves = 0;
+        while (WindowOver() && _window.LeastRecent is CacheEntry candidate)
         {
-            if (MainHasRoomFor(candidate))
+            if (moves++ < MaxTransfers && MainHasRoomFor(candidate))
             {
                 MoveTo(candidate, _probation, Level1Region.Probation);
                 continue;
             }
 
             CacheEntry? victim = _probation.LeastRecent ?? _protected.LeastRecent;
-            if (victim is null)
-            {
-                return candidate;
-            }
-
-            if (!Admit(candidate, victim))
+            if (victim is null || !Admit(candidate, victim))
             {
                 return candidate;
             }
