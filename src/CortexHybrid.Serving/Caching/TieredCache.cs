@@ -326,6 +326,18 @@ public sealed partial class TieredCache : IDisposable
         };
     }
 
+    /// <summary>Bytes level 1 holds now (its byte budget bounds them), for tests.</summary>
+    internal long Level1StoredBytes
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _level1Policy.StoredBytes;
+            }
+        }
+    }
+
     /// <summary>Drops levels 1 and 2, stops publishing metrics and leaves the backplane. Level 3 (and what it holds) is left as it is.</summary>
     public void Dispose()
     {

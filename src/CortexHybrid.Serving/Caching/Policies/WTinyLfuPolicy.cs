@@ -82,6 +82,14 @@ internal sealed class WTinyLfuPolicy : Level1Policy
         Size(entry);
         entry.Region = Level1Region.Window;
         _window.AddMostRecent(entry);
+
+        // While the main region has room (filling up, or after the window shrank), the window's
+        // overflow moves there at once instead of waiting for an eviction.
+        for (int moves = 0; moves < 2 && WindowOver() && _window.LeastRecent is CacheEntry oldest && MainHasRoomFor(oldest); moves++)
+        {
+            MoveTo(oldest, _probation, Level1Region.Probation);
+        }
+
         DemoteProtectedOverflow();
     }
 
