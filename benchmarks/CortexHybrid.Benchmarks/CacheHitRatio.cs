@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using CortexHybrid.Caching;
+using CachePolicy = CortexHybrid.Caching.CachePolicy;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace CortexHybrid.Benchmarks;
@@ -121,7 +122,7 @@ public static class CacheHitRatio
                 ranks,
                 keys,
                 "TieredCache L1+L2",
-                $"L1MaxBytes {Mib(Level1BudgetBytes)} + L2MaxBytes {Mib(BudgetBytes - Level1BudgetBytes)} (Brotli), L3 off",
+                $"L1MaxBytes {Mib(Level1BudgetBytes)} (W-TinyLFU) + L2MaxBytes {Mib(BudgetBytes - Level1BudgetBytes)} (Brotli), L3 off",
                 new TieredCacheOptions
                 {
                     L1Capacity = ZipfKeyCount,
@@ -145,6 +146,7 @@ public static class CacheHitRatio
                     L1MaxBytes = BudgetBytes,
                     DefaultTtl = TimeSpan.FromDays(1),
                     Name = "zipf-l1",
+                    Level1Policy = CachePolicy.Lru,
                 }),
         };
 

@@ -13,7 +13,9 @@ namespace CortexHybrid.Caching;
 /// A three-level cache of byte values: level 1 holds hot values as they are (on
 /// <see cref="MemoryCache"/>), level 2 warm ones compressed in process, level 3 cold ones in an
 /// <see cref="IDistributedCache"/> (in memory by default, Redis or any other when given). Writes
-/// enter level 1; each level pushes its least recently used entry down when full; reads in a
+/// enter level 1; each level pushes an entry down when full (level 1 the one its
+/// <see cref="TieredCacheOptions.Level1Policy"/> evicts or refuses at admission, level 2 its least
+/// recently used); reads in a
 /// lower level move an entry back up after <see cref="TieredCacheOptions.PromotionThreshold"/>
 /// reads.
 /// </summary>
