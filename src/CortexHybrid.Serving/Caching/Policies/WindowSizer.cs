@@ -24,6 +24,9 @@ internal sealed class WindowSizer
     /// <summary>Shadows hold at least this many entries (the sampling rate rises for small caches).</summary>
     public const int MinShadowCapacity = 64;
 
+    /// <summary>Shadows hold at most this many entries (the sampling rate falls for large caches), so six of them stay under a few MiB.</summary>
+    public const int MaxShadowCapacity = 4_096;
+
     private readonly ShadowCache[] _shadows;
     private readonly FrequencySketch _sketch;
     private readonly uint _threshold;
@@ -33,7 +36,7 @@ internal sealed class WindowSizer
     /// <summary>A sizer for level 1 of <paramref name="capacity"/> entries.</summary>
     public WindowSizer(int capacity)
     {
-        int shadowCapacity = Math.Min(capacity, Math.Max(MinShadowCapacity, capacity / 8));
+        int shadowCapacity = Math.Min(capacity, Math.Clamp(capacity / 8, MinShadowCapacity, MaxShadowCapacity));
         double rate = (double)shadowCapacity / capacity;
         _threshold = rate >= 1 ? uint.MaxValue : (uint)(rate * uint.MaxValue);
         _shadows = new ShadowCache[Shares.Length];
