@@ -1,7 +1,12 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
+using BitFaster.Caching;
+using BitFaster.Caching.Lfu;
+using BitFaster.Caching.Lru;
+using BitFaster.Caching.Scheduler;
 using CortexHybrid.Caching;
+using CachePolicy = CortexHybrid.Caching.CachePolicy;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace CortexHybrid.Benchmarks;
@@ -9,14 +14,23 @@ namespace CortexHybrid.Benchmarks;
 /// <summary>The caches a trace is replayed through, each holding at most a given number of entries.</summary>
 public enum TraceCache
 {
-    /// <summary>TieredCache level 1 alone: L1Capacity = capacity, levels 2 and 3 off (an exact LRU).</summary>
-    TieredL1,
+    /// <summary>TieredCache level 1 alone: L1Capacity = capacity, levels 2 and 3 off, exact LRU.</summary>
+    TieredL1Lru,
+
+    /// <summary>TieredCache level 1 alone: L1Capacity = capacity, levels 2 and 3 off, adaptive W-TinyLFU.</summary>
+    TieredL1WTinyLfu,
 
     /// <summary>TieredCache levels 1 and 2: L1Capacity = capacity / 5, L2Capacity = the rest, level 3 off.</summary>
     TieredL1L2,
 
     /// <summary>A <see cref="MemoryCache"/> with SizeLimit = capacity and Size = 1 per entry.</summary>
     MemoryCache,
+
+    /// <summary>BitFaster.Caching <c>ConcurrentLru</c> of capacity entries.</summary>
+    BitFasterLru,
+
+    /// <summary>BitFaster.Caching <c>ConcurrentLfu</c> (W-TinyLFU) of capacity entries, maintenance on the calling thread.</summary>
+    BitFasterLfu,
 }
 
 /// <summary>One replay: accesses, hits and how long it took.</summary>
@@ -162,13 +176,21 @@ public static class TraceReplay
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         switch (cache)
         {
-            case TraceCache.TieredL1:
-                return new TieredCacheOptions { L1Capacity = capacity, L2Capacity = 0, L3Capacity = 0, DefaultTtl = TimeSpan.FromDays(1), Name = "trace-l1" };
+            case TraceCache.TieredL1Lru or TraceCache.TieredL1WTinyLfu:
+                return new TieredCacheOptions
+                {
+                    L1Capacity = capacity,
+                    L2Capacity = 0,
+                    L3Capacity = 0,
+                    DefaultTtl = TimeSpan.FromDays(1),
+                    Name = "trace-l1",
+                    Level1Policy = cache == TraceCache.TieredL1Lru ? CachePolicy.Lru : CachePolicy.WTinyLfu,
+                };
             case TraceCache.TieredL1L2:
                 ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 5);
                 int level1 = capacity / 5;
                 return new TieredCacheOptions { L1Capacity = level1, L2Capacity = capacity - level1, L3Capacity = 0, DefaultTtl = TimeSpan.FromDays(1), Name = "trace-l1l2" };
-            case TraceCache.MemoryCache:
+            case TraceCache.MemoryCache or TraceCache.BitFasterLru or TraceCache.BitFasterLfu:
                 return null;
             default:
                 throw new ArgumentOutOfRangeException(nameof(cache), cache, null);
@@ -176,7 +198,35 @@ public static class TraceReplay
     }
 
     public static TraceReplayResult Replay(CacheTrace trace, TraceCache cache, int capacity) =>
-        OptionsFor(cache, capacity) is TieredCacheOptions options ? Replay(trace, options) : ReplayMemoryCache(trace, capacity);
+        OptionsFor(cache, capacity) is TieredCacheOptions options ? Replay(trace, options) : cache switch
+        {
+            TraceCache.BitFasterLru => ReplayBitFaster(trace, new ConcurrentLru<string, byte[]>(1, capacity, StringComparer.Ordinal)),
+            TraceCache.BitFasterLfu => ReplayBitFaster(trace, new ConcurrentLfu<string, byte[]>(1, capacity, new ForegroundScheduler(), StringComparer.Ordinal)),
+            _ => ReplayMemoryCache(trace, capacity),
+        };
+
+    /// <summary>Replays through a BitFaster.Caching cache: TryGet, then AddOrUpdate on a miss.</summary>
+    public static TraceReplayResult ReplayBitFaster(CacheTrace trace, ICache<string, byte[]> cache)
+    {
+        ArgumentNullException.ThrowIfNull(trace);
+        ArgumentNullException.ThrowIfNull(cache);
+        var stopwatch = Stopwatch.StartNew();
+        long hits = 0;
+        foreach (string key in trace.Accesses)
+        {
+            if (cache.TryGet(key, out _))
+            {
+                hits++;
+            }
+            else
+            {
+                cache.AddOrUpdate(key, _value);
+            }
+        }
+
+        stopwatch.Stop();
+        return new TraceReplayResult(trace.Accesses.Count, hits, stopwatch.Elapsed);
+    }
 
     /// <summary>Replays through a new TieredCache with <paramref name="options"/>; its own statistics must agree with the count.</summary>
     public static TraceReplayResult Replay(CacheTrace trace, TieredCacheOptions options)

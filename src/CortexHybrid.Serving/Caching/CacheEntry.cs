@@ -1,3 +1,5 @@
+using CortexHybrid.Caching.Policies;
+
 namespace CortexHybrid.Caching;
 
 /// <summary>Where a <see cref="CacheEntry"/> is now. Changed only under the cache's lock.</summary>
@@ -50,6 +52,15 @@ internal sealed class CacheEntry(string key, byte[]? data, int originalLength, b
 
     /// <summary>Reads since the entry arrived at its level below level 1 (promotion counts them).</summary>
     public int Reads;
+
+    /// <summary>Which list of the level 1 policy holds the entry (while <see cref="Level"/> is <see cref="CacheLevel.Level1"/>).</summary>
+    public Level1Region Region;
+
+    /// <summary>Whether <see cref="SketchHash"/> is computed (under the cache's lock, by <see cref="KeyHash.Of(CacheEntry)"/>).</summary>
+    public bool HasSketchHash;
+
+    /// <summary>The key's hash for the W-TinyLFU frequency sketch, once <see cref="HasSketchHash"/>.</summary>
+    public int SketchHash;
 
     public CacheEntry? Newer;
     public CacheEntry? Older;

@@ -1,3 +1,5 @@
+using CortexHybrid.Caching.Policies;
+
 namespace CortexHybrid.Caching;
 
 /// <summary>Removal by tag, by prefix and of everything.</summary>
@@ -61,7 +63,7 @@ public sealed partial class TieredCache
         lock (_sync)
         {
             ThrowIfDisposed();
-            AddKeys(keys, _level1Order, match);
+            AddKeys(keys, _level1Policy.Lists, match);
             AddKeys(keys, _level2Order, match);
             AddKeys(keys, _level3Order, match);
             foreach (CacheEntry pending in _pendingLevel3.Values)
@@ -80,6 +82,14 @@ public sealed partial class TieredCache
 
         await RunAsync(work).ConfigureAwait(false);
         return keys.Count;
+    }
+
+    private static void AddKeys(HashSet<string> keys, IReadOnlyList<RecencyList> lists, Func<CacheEntry, bool> match)
+    {
+        foreach (RecencyList list in lists)
+        {
+            AddKeys(keys, list, match);
+        }
     }
 
     private static void AddKeys(HashSet<string> keys, RecencyList level, Func<CacheEntry, bool> match)

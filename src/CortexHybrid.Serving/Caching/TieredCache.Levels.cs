@@ -84,7 +84,7 @@ public sealed partial class TieredCache
         {
             if (!first.IsExpiredAt(now))
             {
-                _level1Order.MoveToMostRecent(first);
+                _level1Policy.OnRead(first);
                 entry = first;
                 return Found.Level1;
             }
@@ -150,11 +150,11 @@ public sealed partial class TieredCache
 
         entry.Level = CacheLevel.Level1;
         _level1.Set(entry.Key, entry);
-        _level1Order.AddMostRecent(entry);
-        while (_level1Order.Count > _options.L1Capacity
-            || (_options.L1MaxBytes is long budget && _level1Order.StoredBytes > budget))
+        _level1Policy.Add(entry);
+        while (_level1Policy.Count > _options.L1Capacity
+            || (_options.L1MaxBytes is long budget && _level1Policy.StoredBytes > budget))
         {
-            CacheEntry victim = _level1Order.LeastRecent!;
+            CacheEntry victim = _level1Policy.SelectVictim();
             RemoveFromLevel1Locked(victim);
             DemoteToLevel2Locked(victim, work);
         }
@@ -276,7 +276,7 @@ public sealed partial class TieredCache
     private void RemoveFromLevel1Locked(CacheEntry entry)
     {
         _level1.Remove(entry.Key);
-        _level1Order.Remove(entry);
+        _level1Policy.Remove(entry);
         entry.Level = CacheLevel.None;
     }
 

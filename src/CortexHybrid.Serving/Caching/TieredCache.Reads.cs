@@ -1,11 +1,12 @@
 namespace CortexHybrid.Caching;
 
 /// <summary>
-/// Level 1 recency without a lock on the hit path: a hit records its entry in a ring buffer, and
-/// the recorded reads are applied to the recency order, in the order they happened, under the lock:
+/// Level 1 reads without a lock on the hit path: a hit records its entry in a ring buffer, and
+/// the recorded reads are applied to the level 1 policy (recency order, and for W-TinyLFU its
+/// frequency sketch), in the order they happened, under the lock:
 /// every <see cref="DrainInterval"/> reads (when the lock is free) and before every change to level
-/// 1. One thread's reads are therefore all applied, in order, before any eviction: level 1 is an
-/// exact LRU. Under contention a read can be lost (two threads write the same slot, or the buffer
+/// 1. One thread's reads are therefore all applied, in order, before any eviction: under
+/// <see cref="CachePolicy.Lru"/> level 1 is an exact LRU. Under contention a read can be lost (two threads write the same slot, or the buffer
 /// wraps before a drain), which only makes the order slightly less exact (Caffeine's read buffers
 /// make the same trade). A lock per hit cost about 16 ns here, about half the price of the
 /// <see cref="Microsoft.Extensions.Caching.Memory.MemoryCache"/> lookup it follows.
@@ -58,7 +59,7 @@ public sealed partial class TieredCache
             slot = null;
             if (entry is { Level: CacheLevel.Level1 })
             {
-                _level1Order.MoveToMostRecent(entry);
+                _level1Policy.OnRead(entry);
             }
         }
 

@@ -219,7 +219,7 @@ public sealed partial class TieredCache
     private int DropLocalLocked(Func<CacheEntry, bool> match)
     {
         var keys = new HashSet<string>(StringComparer.Ordinal);
-        AddKeys(keys, _level1Order, match);
+        AddKeys(keys, _level1Policy.Lists, match);
         AddKeys(keys, _level2Order, match);
         var work = new Level3Work();
         foreach (string key in keys)
@@ -473,7 +473,7 @@ public sealed partial class TieredCache
         lock (_sync)
         {
             ThrowIfDisposed();
-            AddKeys(keys, _level1Order, match);
+            AddKeys(keys, _level1Policy.Lists, match);
             AddKeys(keys, _level2Order, match);
             var work = new Level3Work();
             foreach (string key in keys)

@@ -1,3 +1,4 @@
+using CortexHybrid.Caching.Policies;
 using CortexHybrid.Concurrency;
 using Microsoft.Extensions.Caching.Distributed;
 using System.Diagnostics.CodeAnalysis;
@@ -13,7 +14,9 @@ namespace CortexHybrid.Caching;
 /// A three-level cache of byte values: level 1 holds hot values as they are (on
 /// <see cref="MemoryCache"/>), level 2 warm ones compressed in process, level 3 cold ones in an
 /// <see cref="IDistributedCache"/> (in memory by default, Redis or any other when given). Writes
-/// enter level 1; each level pushes its least recently used entry down when full; reads in a
+/// enter level 1; each level pushes an entry down when full (level 1 the one its
+/// <see cref="TieredCacheOptions.Level1Policy"/> evicts or refuses at admission, level 2 its least
+/// recently used); reads in a
 /// lower level move an entry back up after <see cref="TieredCacheOptions.PromotionThreshold"/>
 /// reads.
 /// </summary>
@@ -75,7 +78,7 @@ public sealed partial class TieredCache : IDisposable
     private readonly TimeProvider _time;
     private readonly bool _systemClock;
     private readonly MemoryCache _level1;
-    private readonly RecencyList _level1Order = new();
+    private readonly Level1Policy _level1Policy;
     private readonly Dictionary<string, CacheEntry> _level2 = new(StringComparer.Ordinal);
     private readonly RecencyList _level2Order = new();
     private readonly Lock _sync = new();
@@ -168,6 +171,7 @@ public sealed partial class TieredCache : IDisposable
             throw new ArgumentException($"The RedisBackplane is for cache '{backplane.CacheName}', this cache is '{_options.Name}' (TieredCacheOptions.Name).", nameof(backplane));
         }
 
+        _level1Policy = Level1Policy.Create(_options.Level1Policy, _options.L1Capacity, _options.L1MaxBytes);
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _systemClock = ReferenceEquals(_time, TimeProvider.System);
@@ -296,10 +300,10 @@ public sealed partial class TieredCache : IDisposable
         long size, original, stored;
         lock (_sync)
         {
-            l1 = _level1Order.Count;
+            l1 = _level1Policy.Count;
             l2 = _level2Order.Count;
             l3 = _level3Order.Count;
-            size = _level1Order.StoredBytes + _level2Order.StoredBytes;
+            size = _level1Policy.StoredBytes + _level2Order.StoredBytes;
             original = _level2Order.OriginalBytes;
             stored = _level2Order.StoredBytes;
         }
@@ -330,6 +334,18 @@ public sealed partial class TieredCache : IDisposable
         };
     }
 
+    /// <summary>Bytes level 1 holds now (its byte budget bounds them), for tests.</summary>
+    internal long Level1StoredBytes
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _level1Policy.StoredBytes;
+            }
+        }
+    }
+
     /// <summary>Drops levels 1 and 2, stops publishing metrics and leaves the backplane. Level 3 (and what it holds) is left as it is.</summary>
     public void Dispose()
     {
@@ -343,7 +359,7 @@ public sealed partial class TieredCache : IDisposable
         lock (_sync)
         {
             _level1.Dispose();
-            _level1Order.Clear();
+            _level1Policy.Clear();
             Array.Clear(_reads);
             _level2.Clear();
             _level2Order.Clear();

@@ -21,7 +21,14 @@ public sealed class TieredCacheOptions
     /// </summary>
     public int L3Capacity { get; set; } = 100_000;
 
-    /// <summary>When set, the most payload bytes level 1 holds; least recently used entries move down to stay within it.</summary>
+    /// <summary>
+    /// How level 1 chooses what to keep: <see cref="CachePolicy.WTinyLfu"/> (the default: adaptive
+    /// W-TinyLFU, frequency-aware and scan-resistant) or <see cref="CachePolicy.Lru"/> (exact LRU).
+    /// Whatever level 1 evicts, or refuses at admission, moves down to level 2 as before.
+    /// </summary>
+    public CachePolicy Level1Policy { get; set; } = CachePolicy.WTinyLfu;
+
+    /// <summary>When set, the most payload bytes level 1 holds; entries its policy evicts move down to stay within it.</summary>
     public long? L1MaxBytes { get; set; }
 
     /// <summary>When set, the most stored (compressed) bytes level 2 holds.</summary>
@@ -84,6 +91,7 @@ public sealed class TieredCacheOptions
         rules.Positive(DefaultTtl, nameof(DefaultTtl));
         rules.TimerSpan(Level3Timeout, nameof(Level3Timeout));
         rules.NotBlank(Name, nameof(Name));
+        rules.Require(Enum.IsDefined(Level1Policy), nameof(Level1Policy), Level1Policy, "Level1Policy must be Lru or WTinyLfu.");
         rules.Require(Enum.IsDefined(Level3Mode), nameof(Level3Mode), Level3Mode, "Level3Mode must be Overflow or Shared.");
         return rules;
     }

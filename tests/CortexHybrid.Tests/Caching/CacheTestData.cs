@@ -41,9 +41,14 @@ internal static class CacheTestData
     /// <summary>A cache name no other test uses (metrics are filtered by it).</summary>
     public static string UniqueName() => "tests-" + Guid.NewGuid().ToString("N");
 
-    /// <summary>Options with small capacities so that a few writes push entries down the levels.</summary>
-    public static TieredCacheOptions Small(int l1 = 1, int l2 = 1, int l3 = 10, int promotionThreshold = 2) => new()
+    /// <summary>
+    /// Options with small capacities so that a few writes push entries down the levels. Level 1 is
+    /// an exact LRU here, so that which entry moves down is the least recently used one (the
+    /// W-TinyLFU tests state their own options).
+    /// </summary>
+    public static TieredCacheOptions Small(int l1 = 1, int l2 = 1, int l3 = 10, int promotionThreshold = 2, CachePolicy policy = CachePolicy.Lru) => new()
     {
+        Level1Policy = policy,
         L1Capacity = l1,
         L2Capacity = l2,
         L3Capacity = l3,

@@ -28,11 +28,14 @@ public sealed class TieredCacheConcurrencyTests
         return ValueFor(key, writer, operation).AsSpan().SequenceEqual(value) ? null : $"{key}: corrupted value '{text[..Math.Min(text.Length, 60)]}'";
     }
 
-    [Fact]
-    public async Task Statistics_stay_exact_and_values_stay_right_under_concurrent_mixed_operations()
+    [Theory]
+    [InlineData(CachePolicy.Lru)]
+    [InlineData(CachePolicy.WTinyLfu)]
+    public async Task Statistics_stay_exact_and_values_stay_right_under_concurrent_mixed_operations(CachePolicy policy)
     {
         var options = new TieredCacheOptions
         {
+            Level1Policy = policy,
             L1Capacity = 100,
             L2Capacity = 300,
             L3Capacity = 1_000,
@@ -147,6 +150,62 @@ public sealed class TieredCacheConcurrencyTests
 
         Assert.Empty(failures);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData(CachePolicy.Lru)]
+    [InlineData(CachePolicy.WTinyLfu)]
+    public async Task Concurrent_writes_and_reads_lose_no_entry_between_levels_1_and_2_and_keep_the_budgets(CachePolicy policy)
+    {
+        const int keyCount = 2_000;
+        const long level1Bytes = 20_000;
+        var options = new TieredCacheOptions
+        {
+            Level1Policy = policy,
+            L1Capacity = 200,
+            L1MaxBytes = level1Bytes,
+            L2Capacity = keyCount,
+            L3Capacity = 0,
+            Name = CacheTestData.UniqueName(),
+        };
+        using var cache = new TieredCache(options);
+        long reads = 0;
+        Task[] workers = Enumerable.Range(0, Workers).Select(worker => Task.Run(async () =>
+        {
+            var random = new Random(worker);
+            for (int i = worker; i < keyCount; i += Workers)
+            {
+                string key = $"key-{i}";
+                await cache.SetAsync(key, ValueFor(key, worker, i));
+                for (int r = 0; r < 20; r++)
+                {
+                    // Mostly the first keys (hot), some random: hits, promotions and admissions.
+                    int other = random.Next(4) == 0 ? random.Next(i + 1) : random.Next(Math.Min(i + 1, 50));
+                    Interlocked.Increment(ref reads);
+                    await cache.GetAsync($"key-{other}");
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(workers).WaitAsync(TimeSpan.FromMinutes(1));
+
+        CacheStatistics stats = cache.GetStatistics();
+        Assert.Equal(Interlocked.Read(ref reads), stats.Requests);
+        Assert.Equal(stats.Requests, stats.L1Hits + stats.L2Hits + stats.L3Hits + stats.Misses);
+        Assert.Equal(0, stats.Evictions);
+        Assert.Equal(keyCount, stats.L1Count + stats.L2Count);
+        Assert.InRange(stats.L1Count, 1, options.L1Capacity);
+        for (int i = 0; i < keyCount; i++)
+        {
+            string key = $"key-{i}";
+            byte[]? value = await cache.GetAsync(key);
+            Assert.True(value is not null, $"{key} was lost between levels 1 and 2");
+            Assert.Null(Mismatch(key, value));
+        }
+
+        stats = cache.GetStatistics();
+        Assert.Equal(keyCount, stats.L1Count + stats.L2Count);
+        Assert.True(stats.L1Hits > 0 && stats.L2Hits > 0 && stats.Promotions > 0, $"levels not exercised: {stats}");
+        Assert.InRange(cache.Level1StoredBytes, 1, level1Bytes);
     }
 
     [Fact]

@@ -18,6 +18,7 @@ public sealed class TieredCacheValidationTests
         { nameof(TieredCacheOptions.DefaultTtl), o => o.DefaultTtl = TimeSpan.Zero },
         { nameof(TieredCacheOptions.DefaultTtl), o => o.DefaultTtl = TimeSpan.FromSeconds(-1) },
         { nameof(TieredCacheOptions.Level3Timeout), o => o.Level3Timeout = TimeSpan.Zero },
+        { nameof(TieredCacheOptions.Level1Policy), o => o.Level1Policy = (CachePolicy)7 },
     };
 
     [Theory]

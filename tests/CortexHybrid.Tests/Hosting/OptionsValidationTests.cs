@@ -19,6 +19,7 @@ public sealed class OptionsValidationTests
     {
         ["Cortex:Cache:L1Capacity"] = "2",
         ["Cortex:Cache:L2Capacity"] = "0",
+        ["Cortex:Cache:Level1Policy"] = "Lru",
         ["Cortex:Cache:Level3Timeout"] = "00:00:02",
         ["Cortex:Cache:Name"] = "configured-cache",
         ["Cortex:Pools:Encoders:MinSize"] = "2",
@@ -51,6 +52,7 @@ public sealed class OptionsValidationTests
         IServiceProvider services = host.Services;
 
         TieredCacheOptions cacheOptions = services.GetRequiredService<IOptionsMonitor<TieredCacheOptions>>().Get(Options.DefaultName);
+        Assert.Equal(CachePolicy.Lru, cacheOptions.Level1Policy);
         Assert.Equal(2, cacheOptions.L1Capacity);
         Assert.Equal(TimeSpan.FromSeconds(2), cacheOptions.Level3Timeout);
         TieredCache cache = services.GetRequiredService<TieredCache>();
@@ -85,6 +87,7 @@ public sealed class OptionsValidationTests
     public static TheoryData<string, string, string> BadValues => new()
     {
         { "Cortex:Cache:L1Capacity", "0", "TieredCache: Cortex:Cache:L1Capacity is 0: L1Capacity must be at least 1." },
+        { "Cortex:Cache:Level1Policy", "7", "TieredCache: Cortex:Cache:Level1Policy is 7: Level1Policy must be Lru or WTinyLfu." },
         { "Cortex:Cache:Level3Timeout", "-00:00:01", "TieredCache: Cortex:Cache:Level3Timeout is -00:00:01: Level3Timeout must be positive and at most 49 days (the timer's range), or Timeout.InfiniteTimeSpan." },
         { "Cortex:Pools:Encoders:MinSize", "20", "ResourcePool<FakeResource> 'encoders': Cortex:Pools:Encoders:MinSize is 20: MinSize must be from 0 to MaxSize (10)." },
         { "Cortex:Monitor:WindowSlices", "1", "PerformanceMonitor: Cortex:Monitor:WindowSlices is 1: WindowSlices must be from 2 to 60." },
