@@ -77,7 +77,19 @@ internal sealed class SpanSimilarityKernel<TEngine> : ISimilarityKernel
 
         // Sum<DotTerm>(q, q) walks q exactly as the x·x stream of CosineParts does: the same bits.
         float queryNorm = TEngine.Sum<DotTerm>(query, query);
-        for (int r = 0; r < count; r++)
+        int r = 0;
+
+        // Two rows a pass share the query's loads and the loop; each row's sums keep their order.
+        for (; count - r >= 2; r += 2)
+        {
+            ReadOnlySpan<float> a = rows.Slice(r * dimension, dimension);
+            ReadOnlySpan<float> b = rows.Slice((r + 1) * dimension, dimension);
+            float qa = TEngine.CosineRowPair(query, a, b, out float aa, out float qb, out float bb);
+            destination[r] = CosineMath.Combine(query, a, qa, queryNorm, aa);
+            destination[r + 1] = CosineMath.Combine(query, b, qb, queryNorm, bb);
+        }
+
+        if (r < count)
         {
             ReadOnlySpan<float> row = rows.Slice(r * dimension, dimension);
             float xy = TEngine.CosineParts<WithoutNormX>(query, row, out _, out float yy);

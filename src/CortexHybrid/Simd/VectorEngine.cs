@@ -162,6 +162,113 @@ internal readonly struct VectorEngine<TVector, TIsa, TNarrower> : IKernelEngine
         return Total(xy0, xy1, xy2, xy3);
     }
 
+    public static float CosineRowPair(ReadOnlySpan<float> q, ReadOnlySpan<float> a, ReadOnlySpan<float> b, out float aa, out float qb, out float bb)
+    {
+        if (!TIsa.IsHardwareAccelerated || q.Length < TIsa.Count)
+        {
+            return TNarrower.CosineRowPair(q, a, b, out aa, out qb, out bb);
+        }
+
+        // CosineParts<WithoutNormX>'s order for each row, the query loaded once for both: sixteen
+        // accumulators, three loads a step (the JIT keeps them all in registers).
+        ref float qs = ref MemoryMarshal.GetReference(q);
+        ref float @as = ref MemoryMarshal.GetReference(a);
+        ref float bs = ref MemoryMarshal.GetReference(b);
+        nuint n = (nuint)q.Length, width = (nuint)TIsa.Count, i = 0;
+        TVector qa0 = TIsa.Zero, qa1 = qa0, qa2 = qa0, qa3 = qa0;
+        TVector aa0 = qa0, aa1 = qa0, aa2 = qa0, aa3 = qa0;
+        TVector qb0 = qa0, qb1 = qa0, qb2 = qa0, qb3 = qa0;
+        TVector bb0 = qa0, bb1 = qa0, bb2 = qa0, bb3 = qa0;
+        TVector x, y, z;
+        for (; n - i >= 4 * width; i += 4 * width)
+        {
+            x = TIsa.Load(ref qs, i);
+            y = TIsa.Load(ref @as, i);
+            z = TIsa.Load(ref bs, i);
+            qa0 = TIsa.MultiplyAdd(x, y, qa0);
+            aa0 = TIsa.MultiplyAdd(y, y, aa0);
+            qb0 = TIsa.MultiplyAdd(x, z, qb0);
+            bb0 = TIsa.MultiplyAdd(z, z, bb0);
+
+            x = TIsa.Load(ref qs, i + width);
+            y = TIsa.Load(ref @as, i + width);
+            z = TIsa.Load(ref bs, i + width);
+            qa1 = TIsa.MultiplyAdd(x, y, qa1);
+            aa1 = TIsa.MultiplyAdd(y, y, aa1);
+            qb1 = TIsa.MultiplyAdd(x, z, qb1);
+            bb1 = TIsa.MultiplyAdd(z, z, bb1);
+
+            x = TIsa.Load(ref qs, i + (2 * width));
+            y = TIsa.Load(ref @as, i + (2 * width));
+            z = TIsa.Load(ref bs, i + (2 * width));
+            qa2 = TIsa.MultiplyAdd(x, y, qa2);
+            aa2 = TIsa.MultiplyAdd(y, y, aa2);
+            qb2 = TIsa.MultiplyAdd(x, z, qb2);
+            bb2 = TIsa.MultiplyAdd(z, z, bb2);
+
+            x = TIsa.Load(ref qs, i + (3 * width));
+            y = TIsa.Load(ref @as, i + (3 * width));
+            z = TIsa.Load(ref bs, i + (3 * width));
+            qa3 = TIsa.MultiplyAdd(x, y, qa3);
+            aa3 = TIsa.MultiplyAdd(y, y, aa3);
+            qb3 = TIsa.MultiplyAdd(x, z, qb3);
+            bb3 = TIsa.MultiplyAdd(z, z, bb3);
+        }
+
+        if (n - i >= width)
+        {
+            x = TIsa.Load(ref qs, i);
+            y = TIsa.Load(ref @as, i);
+            z = TIsa.Load(ref bs, i);
+            qa0 = TIsa.MultiplyAdd(x, y, qa0);
+            aa0 = TIsa.MultiplyAdd(y, y, aa0);
+            qb0 = TIsa.MultiplyAdd(x, z, qb0);
+            bb0 = TIsa.MultiplyAdd(z, z, bb0);
+            i += width;
+        }
+
+        if (n - i >= width)
+        {
+            x = TIsa.Load(ref qs, i);
+            y = TIsa.Load(ref @as, i);
+            z = TIsa.Load(ref bs, i);
+            qa1 = TIsa.MultiplyAdd(x, y, qa1);
+            aa1 = TIsa.MultiplyAdd(y, y, aa1);
+            qb1 = TIsa.MultiplyAdd(x, z, qb1);
+            bb1 = TIsa.MultiplyAdd(z, z, bb1);
+            i += width;
+        }
+
+        if (n - i >= width)
+        {
+            x = TIsa.Load(ref qs, i);
+            y = TIsa.Load(ref @as, i);
+            z = TIsa.Load(ref bs, i);
+            qa2 = TIsa.MultiplyAdd(x, y, qa2);
+            aa2 = TIsa.MultiplyAdd(y, y, aa2);
+            qb2 = TIsa.MultiplyAdd(x, z, qb2);
+            bb2 = TIsa.MultiplyAdd(z, z, bb2);
+            i += width;
+        }
+
+        if (i < n)
+        {
+            int tail = (int)(n - i);
+            x = TIsa.KeepLast(TIsa.Load(ref qs, n - width), tail);
+            y = TIsa.KeepLast(TIsa.Load(ref @as, n - width), tail);
+            z = TIsa.KeepLast(TIsa.Load(ref bs, n - width), tail);
+            qa3 = TIsa.MultiplyAdd(x, y, qa3);
+            aa3 = TIsa.MultiplyAdd(y, y, aa3);
+            qb3 = TIsa.MultiplyAdd(x, z, qb3);
+            bb3 = TIsa.MultiplyAdd(z, z, bb3);
+        }
+
+        aa = Total(aa0, aa1, aa2, aa3);
+        qb = Total(qb0, qb1, qb2, qb3);
+        bb = Total(bb0, bb1, bb2, bb3);
+        return Total(qa0, qa1, qa2, qa3);
+    }
+
     /// <summary>Four accumulators summed in <see cref="Sum{TTerm}"/>'s order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Total(TVector s0, TVector s1, TVector s2, TVector s3) =>
