@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace CortexHybrid.Simd;
 
 /// <summary>
@@ -31,7 +33,7 @@ internal sealed class CrossoverSimilarityKernel<TManaged> : ISimilarityKernel
         KernelGuard.RequireSameLength(x, y);
         return x.Length < Crossover
             ? SpanSimilarityKernel<TManaged>.DotUnchecked(x, y)
-            : NativeSimilarityKernel.DotUnchecked(x, y);
+            : NativeDot(x, y);
     }
 
     public float Cosine(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
@@ -39,7 +41,7 @@ internal sealed class CrossoverSimilarityKernel<TManaged> : ISimilarityKernel
         KernelGuard.RequireSameLength(x, y);
         return x.Length < Crossover
             ? SpanSimilarityKernel<TManaged>.CosineUnchecked(x, y)
-            : NativeSimilarityKernel.CosineUnchecked(x, y);
+            : NativeCosine(x, y);
     }
 
     public float SquaredEuclidean(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
@@ -47,7 +49,7 @@ internal sealed class CrossoverSimilarityKernel<TManaged> : ISimilarityKernel
         KernelGuard.RequireSameLength(x, y);
         return x.Length < Crossover
             ? SpanSimilarityKernel<TManaged>.SquaredEuclideanUnchecked(x, y)
-            : NativeSimilarityKernel.SquaredEuclideanUnchecked(x, y);
+            : NativeSquaredEuclidean(x, y);
     }
 
     public void DotBatch(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, Span<float> destination)
@@ -75,4 +77,15 @@ internal sealed class CrossoverSimilarityKernel<TManaged> : ISimilarityKernel
             NativeSimilarityKernel.CosineBatchUnchecked(query, rows, destination, count);
         }
     }
+
+    // The native routes stay out of line: a P/Invoke inlined into the public methods would make the
+    // JIT set up its pinning and call frame on every call, the short managed ones included.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float NativeDot(ReadOnlySpan<float> x, ReadOnlySpan<float> y) => NativeSimilarityKernel.DotUnchecked(x, y);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float NativeCosine(ReadOnlySpan<float> x, ReadOnlySpan<float> y) => NativeSimilarityKernel.CosineUnchecked(x, y);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float NativeSquaredEuclidean(ReadOnlySpan<float> x, ReadOnlySpan<float> y) => NativeSimilarityKernel.SquaredEuclideanUnchecked(x, y);
 }

@@ -11,7 +11,8 @@ namespace CortexHybrid.Simd;
 /// <remarks>
 /// Order of a pass: groups of four vectors into accumulators 0-3; then up to three whole vectors
 /// into accumulators 0, 1, 2; then the last <c>Count</c> floats (overlapping what was already
-/// summed, those lanes zeroed) into accumulator 3; then <c>(s0 + s1) + (s2 + s3)</c>.
+/// summed, those lanes zeroed) into accumulator 3; then <c>(s0 + s1) + (s2 + s3)</c>. Below two
+/// vectors a shorter path gives the same bits (see <c>ShortSum</c>).
 /// </remarks>
 internal readonly struct VectorEngine<TVector, TIsa, TNarrower> : IKernelEngine
     where TVector : struct
@@ -36,6 +37,11 @@ internal readonly struct VectorEngine<TVector, TIsa, TNarrower> : IKernelEngine
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ys = ref MemoryMarshal.GetReference(y);
         nuint n = (nuint)x.Length, width = (nuint)TIsa.Count, i = 0;
+        if (n < 2 * width)
+        {
+            return ShortSum<TTerm>(ref xs, ref ys, n);
+        }
+
         TVector s0 = TIsa.Zero, s1 = s0, s2 = s0, s3 = s0;
         for (; n - i >= 4 * width; i += 4 * width)
         {
@@ -86,6 +92,11 @@ internal readonly struct VectorEngine<TVector, TIsa, TNarrower> : IKernelEngine
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ys = ref MemoryMarshal.GetReference(y);
         nuint n = (nuint)x.Length, width = (nuint)TIsa.Count, i = 0;
+        if (n < 2 * width)
+        {
+            return ShortCosineParts<TNormX>(ref xs, ref ys, n, out xx, out yy);
+        }
+
         TVector xy0 = TIsa.Zero, xy1 = xy0, xy2 = xy0, xy3 = xy0;
         TVector xx0 = xy0, xx1 = xy0, xx2 = xy0, xx3 = xy0;
         TVector yy0 = xy0, yy1 = xy0, yy2 = xy0, yy3 = xy0;
@@ -267,6 +278,54 @@ internal readonly struct VectorEngine<TVector, TIsa, TNarrower> : IKernelEngine
         qb = Total(qb0, qb1, qb2, qb3);
         bb = Total(bb0, bb1, bb2, bb3);
         return Total(qa0, qa1, qa2, qa3);
+    }
+
+    /// <summary>
+    /// <see cref="Sum{TTerm}"/> for <c>Count &lt;= n &lt; 2 Count</c>, the same bits with less work:
+    /// the long path puts the first vector in accumulator 0 and the tail in accumulator 3, and its
+    /// total <c>(s0 + 0) + (0 + s3)</c> is exactly <c>s0 + s3</c> (an accumulator that started at
+    /// +0 is never -0, and adding +0 to anything else changes nothing).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float ShortSum<TTerm>(ref float xs, ref float ys, nuint n)
+        where TTerm : struct, IPairTerm
+    {
+        nuint width = (nuint)TIsa.Count;
+        TVector s = TTerm.Accumulate<TVector, TIsa>(TIsa.Load(ref xs, 0), TIsa.Load(ref ys, 0), TIsa.Zero);
+        if (n > width)
+        {
+            int tail = (int)(n - width);
+            TVector a = TIsa.KeepLast(TIsa.Load(ref xs, n - width), tail);
+            TVector b = TIsa.KeepLast(TIsa.Load(ref ys, n - width), tail);
+            s = TIsa.Add(s, TTerm.Accumulate<TVector, TIsa>(a, b, TIsa.Zero));
+        }
+
+        return TIsa.Sum(s);
+    }
+
+    /// <summary><see cref="CosineParts{TNormX}"/> for <c>Count &lt;= n &lt; 2 Count</c>, as <see cref="ShortSum{TTerm}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float ShortCosineParts<TNormX>(ref float xs, ref float ys, nuint n, out float xx, out float yy)
+        where TNormX : struct, INormXSwitch
+    {
+        nuint width = (nuint)TIsa.Count;
+        TVector a = TIsa.Load(ref xs, 0), b = TIsa.Load(ref ys, 0), zero = TIsa.Zero;
+        TVector xy = TIsa.MultiplyAdd(a, b, zero);
+        TVector sxx = TNormX.Enabled ? TIsa.MultiplyAdd(a, a, zero) : zero;
+        TVector syy = TIsa.MultiplyAdd(b, b, zero);
+        if (n > width)
+        {
+            int tail = (int)(n - width);
+            a = TIsa.KeepLast(TIsa.Load(ref xs, n - width), tail);
+            b = TIsa.KeepLast(TIsa.Load(ref ys, n - width), tail);
+            xy = TIsa.Add(xy, TIsa.MultiplyAdd(a, b, zero));
+            sxx = TNormX.Enabled ? TIsa.Add(sxx, TIsa.MultiplyAdd(a, a, zero)) : zero;
+            syy = TIsa.Add(syy, TIsa.MultiplyAdd(b, b, zero));
+        }
+
+        xx = TNormX.Enabled ? TIsa.Sum(sxx) : 0f;
+        yy = TIsa.Sum(syy);
+        return TIsa.Sum(xy);
     }
 
     /// <summary>Four accumulators summed in <see cref="Sum{TTerm}"/>'s order.</summary>
