@@ -75,8 +75,8 @@ internal sealed class SpanSimilarityKernel<TEngine> : ISimilarityKernel
     {
         int dimension = query.Length;
 
-        // Sum<DotTerm>(q, q) walks q exactly as the x·x stream of CosineParts does: the same bits.
-        float queryNorm = TEngine.Sum<DotTerm>(query, query);
+        // The x·x stream of CosineParts(q, q): the query norm a pair cosine would use, the same bits.
+        TEngine.CosineParts<WithNormX>(query, query, out float queryNorm, out _);
         int r = 0;
 
         // Two rows a pass share the query's loads and the loop; each row's sums keep their order.

@@ -12,7 +12,9 @@ namespace CortexHybrid.Simd;
 /// Order of a pass: groups of four vectors into accumulators 0-3; then up to three whole vectors
 /// into accumulators 0, 1, 2; then the last <c>Count</c> floats (overlapping what was already
 /// summed, those lanes zeroed) into accumulator 3; then <c>(s0 + s1) + (s2 + s3)</c>. Below two
-/// vectors a shorter path gives the same bits (see <c>ShortSum</c>).
+/// vectors a shorter path gives the same bits (see <c>ShortSum</c>). Cosine keeps two
+/// accumulators per stream: pairs of vectors into 0 and 1, then one whole vector into 0, the last
+/// <c>Count</c> floats into 1, then <c>s0 + s1</c>.
 /// </remarks>
 internal readonly struct VectorEngine<TVector, TIsa, TNarrower> : IKernelEngine
     where TVector : struct
@@ -88,7 +90,6 @@ internal readonly struct VectorEngine<TVector, TIsa, TNarrower> : IKernelEngine
             return TNarrower.CosineParts<TNormX>(x, y, out xx, out yy);
         }
 
-        // Twelve plain locals, not arrays or structs: the JIT keeps them in registers.
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ys = ref MemoryMarshal.GetReference(y);
         nuint n = (nuint)x.Length, width = (nuint)TIsa.Count, i = 0;
@@ -97,11 +98,12 @@ internal readonly struct VectorEngine<TVector, TIsa, TNarrower> : IKernelEngine
             return ShortCosineParts<TNormX>(ref xs, ref ys, n, out xx, out yy);
         }
 
-        TVector xy0 = TIsa.Zero, xy1 = xy0, xy2 = xy0, xy3 = xy0;
-        TVector xx0 = xy0, xx1 = xy0, xx2 = xy0, xx3 = xy0;
-        TVector yy0 = xy0, yy1 = xy0, yy2 = xy0, yy3 = xy0;
+        // Two accumulators per stream, not four: three streams already give six independent FMA
+        // chains, and the four-way totals cost more than they saved below a few hundred floats
+        // (64 and 128 floats were 1.25x TensorPrimitives with four).
+        TVector xy0 = TIsa.Zero, xy1 = xy0, xx0 = xy0, xx1 = xy0, yy0 = xy0, yy1 = xy0;
         TVector a, b;
-        for (; n - i >= 4 * width; i += 4 * width)
+        for (; n - i >= 2 * width; i += 2 * width)
         {
             a = TIsa.Load(ref xs, i);
             b = TIsa.Load(ref ys, i);
@@ -114,18 +116,6 @@ internal readonly struct VectorEngine<TVector, TIsa, TNarrower> : IKernelEngine
             xy1 = TIsa.MultiplyAdd(a, b, xy1);
             xx1 = TNormX.Enabled ? TIsa.MultiplyAdd(a, a, xx1) : xx1;
             yy1 = TIsa.MultiplyAdd(b, b, yy1);
-
-            a = TIsa.Load(ref xs, i + (2 * width));
-            b = TIsa.Load(ref ys, i + (2 * width));
-            xy2 = TIsa.MultiplyAdd(a, b, xy2);
-            xx2 = TNormX.Enabled ? TIsa.MultiplyAdd(a, a, xx2) : xx2;
-            yy2 = TIsa.MultiplyAdd(b, b, yy2);
-
-            a = TIsa.Load(ref xs, i + (3 * width));
-            b = TIsa.Load(ref ys, i + (3 * width));
-            xy3 = TIsa.MultiplyAdd(a, b, xy3);
-            xx3 = TNormX.Enabled ? TIsa.MultiplyAdd(a, a, xx3) : xx3;
-            yy3 = TIsa.MultiplyAdd(b, b, yy3);
         }
 
         if (n - i >= width)
@@ -138,60 +128,39 @@ internal readonly struct VectorEngine<TVector, TIsa, TNarrower> : IKernelEngine
             i += width;
         }
 
-        if (n - i >= width)
-        {
-            a = TIsa.Load(ref xs, i);
-            b = TIsa.Load(ref ys, i);
-            xy1 = TIsa.MultiplyAdd(a, b, xy1);
-            xx1 = TNormX.Enabled ? TIsa.MultiplyAdd(a, a, xx1) : xx1;
-            yy1 = TIsa.MultiplyAdd(b, b, yy1);
-            i += width;
-        }
-
-        if (n - i >= width)
-        {
-            a = TIsa.Load(ref xs, i);
-            b = TIsa.Load(ref ys, i);
-            xy2 = TIsa.MultiplyAdd(a, b, xy2);
-            xx2 = TNormX.Enabled ? TIsa.MultiplyAdd(a, a, xx2) : xx2;
-            yy2 = TIsa.MultiplyAdd(b, b, yy2);
-            i += width;
-        }
-
         if (i < n)
         {
             int tail = (int)(n - i);
             a = TIsa.KeepLast(TIsa.Load(ref xs, n - width), tail);
             b = TIsa.KeepLast(TIsa.Load(ref ys, n - width), tail);
-            xy3 = TIsa.MultiplyAdd(a, b, xy3);
-            xx3 = TNormX.Enabled ? TIsa.MultiplyAdd(a, a, xx3) : xx3;
-            yy3 = TIsa.MultiplyAdd(b, b, yy3);
+            xy1 = TIsa.MultiplyAdd(a, b, xy1);
+            xx1 = TNormX.Enabled ? TIsa.MultiplyAdd(a, a, xx1) : xx1;
+            yy1 = TIsa.MultiplyAdd(b, b, yy1);
         }
 
-        xx = TNormX.Enabled ? Total(xx0, xx1, xx2, xx3) : 0f;
-        yy = Total(yy0, yy1, yy2, yy3);
-        return Total(xy0, xy1, xy2, xy3);
+        xx = TNormX.Enabled ? TIsa.Sum(TIsa.Add(xx0, xx1)) : 0f;
+        yy = TIsa.Sum(TIsa.Add(yy0, yy1));
+        return TIsa.Sum(TIsa.Add(xy0, xy1));
     }
 
     public static float CosineRowPair(ReadOnlySpan<float> q, ReadOnlySpan<float> a, ReadOnlySpan<float> b, out float aa, out float qb, out float bb)
     {
-        if (!TIsa.IsHardwareAccelerated || q.Length < TIsa.Count)
+        if (!TIsa.IsHardwareAccelerated || q.Length < 2 * TIsa.Count)
         {
-            return TNarrower.CosineRowPair(q, a, b, out aa, out qb, out bb);
+            // Below two vectors CosineParts takes its short path; two calls keep its bits.
+            qb = CosineParts<WithoutNormX>(q, b, out _, out bb);
+            return CosineParts<WithoutNormX>(q, a, out _, out aa);
         }
 
-        // CosineParts<WithoutNormX>'s order for each row, the query loaded once for both: sixteen
-        // accumulators, three loads a step (the JIT keeps them all in registers).
+        // CosineParts<WithoutNormX>'s order for each row, the query loaded once for both: eight
+        // accumulators, three loads a step.
         ref float qs = ref MemoryMarshal.GetReference(q);
         ref float @as = ref MemoryMarshal.GetReference(a);
         ref float bs = ref MemoryMarshal.GetReference(b);
         nuint n = (nuint)q.Length, width = (nuint)TIsa.Count, i = 0;
-        TVector qa0 = TIsa.Zero, qa1 = qa0, qa2 = qa0, qa3 = qa0;
-        TVector aa0 = qa0, aa1 = qa0, aa2 = qa0, aa3 = qa0;
-        TVector qb0 = qa0, qb1 = qa0, qb2 = qa0, qb3 = qa0;
-        TVector bb0 = qa0, bb1 = qa0, bb2 = qa0, bb3 = qa0;
+        TVector qa0 = TIsa.Zero, qa1 = qa0, aa0 = qa0, aa1 = qa0, qb0 = qa0, qb1 = qa0, bb0 = qa0, bb1 = qa0;
         TVector x, y, z;
-        for (; n - i >= 4 * width; i += 4 * width)
+        for (; n - i >= 2 * width; i += 2 * width)
         {
             x = TIsa.Load(ref qs, i);
             y = TIsa.Load(ref @as, i);
@@ -208,22 +177,6 @@ internal readonly struct VectorEngine<TVector, TIsa, TNarrower> : IKernelEngine
             aa1 = TIsa.MultiplyAdd(y, y, aa1);
             qb1 = TIsa.MultiplyAdd(x, z, qb1);
             bb1 = TIsa.MultiplyAdd(z, z, bb1);
-
-            x = TIsa.Load(ref qs, i + (2 * width));
-            y = TIsa.Load(ref @as, i + (2 * width));
-            z = TIsa.Load(ref bs, i + (2 * width));
-            qa2 = TIsa.MultiplyAdd(x, y, qa2);
-            aa2 = TIsa.MultiplyAdd(y, y, aa2);
-            qb2 = TIsa.MultiplyAdd(x, z, qb2);
-            bb2 = TIsa.MultiplyAdd(z, z, bb2);
-
-            x = TIsa.Load(ref qs, i + (3 * width));
-            y = TIsa.Load(ref @as, i + (3 * width));
-            z = TIsa.Load(ref bs, i + (3 * width));
-            qa3 = TIsa.MultiplyAdd(x, y, qa3);
-            aa3 = TIsa.MultiplyAdd(y, y, aa3);
-            qb3 = TIsa.MultiplyAdd(x, z, qb3);
-            bb3 = TIsa.MultiplyAdd(z, z, bb3);
         }
 
         if (n - i >= width)
@@ -238,46 +191,22 @@ internal readonly struct VectorEngine<TVector, TIsa, TNarrower> : IKernelEngine
             i += width;
         }
 
-        if (n - i >= width)
-        {
-            x = TIsa.Load(ref qs, i);
-            y = TIsa.Load(ref @as, i);
-            z = TIsa.Load(ref bs, i);
-            qa1 = TIsa.MultiplyAdd(x, y, qa1);
-            aa1 = TIsa.MultiplyAdd(y, y, aa1);
-            qb1 = TIsa.MultiplyAdd(x, z, qb1);
-            bb1 = TIsa.MultiplyAdd(z, z, bb1);
-            i += width;
-        }
-
-        if (n - i >= width)
-        {
-            x = TIsa.Load(ref qs, i);
-            y = TIsa.Load(ref @as, i);
-            z = TIsa.Load(ref bs, i);
-            qa2 = TIsa.MultiplyAdd(x, y, qa2);
-            aa2 = TIsa.MultiplyAdd(y, y, aa2);
-            qb2 = TIsa.MultiplyAdd(x, z, qb2);
-            bb2 = TIsa.MultiplyAdd(z, z, bb2);
-            i += width;
-        }
-
         if (i < n)
         {
             int tail = (int)(n - i);
             x = TIsa.KeepLast(TIsa.Load(ref qs, n - width), tail);
             y = TIsa.KeepLast(TIsa.Load(ref @as, n - width), tail);
             z = TIsa.KeepLast(TIsa.Load(ref bs, n - width), tail);
-            qa3 = TIsa.MultiplyAdd(x, y, qa3);
-            aa3 = TIsa.MultiplyAdd(y, y, aa3);
-            qb3 = TIsa.MultiplyAdd(x, z, qb3);
-            bb3 = TIsa.MultiplyAdd(z, z, bb3);
+            qa1 = TIsa.MultiplyAdd(x, y, qa1);
+            aa1 = TIsa.MultiplyAdd(y, y, aa1);
+            qb1 = TIsa.MultiplyAdd(x, z, qb1);
+            bb1 = TIsa.MultiplyAdd(z, z, bb1);
         }
 
-        aa = Total(aa0, aa1, aa2, aa3);
-        qb = Total(qb0, qb1, qb2, qb3);
-        bb = Total(bb0, bb1, bb2, bb3);
-        return Total(qa0, qa1, qa2, qa3);
+        aa = TIsa.Sum(TIsa.Add(aa0, aa1));
+        qb = TIsa.Sum(TIsa.Add(qb0, qb1));
+        bb = TIsa.Sum(TIsa.Add(bb0, bb1));
+        return TIsa.Sum(TIsa.Add(qa0, qa1));
     }
 
     /// <summary>
