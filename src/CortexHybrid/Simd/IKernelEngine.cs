@@ -30,4 +30,11 @@ internal interface IKernelEngine
     /// </remarks>
     static abstract float CosineParts<TNormX>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, out float xx, out float yy)
         where TNormX : struct, INormXSwitch;
+
+    /// <summary>
+    /// <see cref="CosineParts{TNormX}"/> without <c>q·q</c> for two rows in one pass over the query:
+    /// returns <c>q·a</c> and gives <c>a·a</c>, <c>q·b</c>, <c>b·b</c>, each summed in exactly the
+    /// order <c>CosineParts&lt;WithoutNormX&gt;(q, a)</c> and <c>(q, b)</c> use, so the bits are the same.
+    /// </summary>
+    static abstract float CosineRowPair(ReadOnlySpan<float> q, ReadOnlySpan<float> a, ReadOnlySpan<float> b, out float aa, out float qb, out float bb);
 }

@@ -36,6 +36,6 @@ internal interface IVectorIsa<TVector>
     /// <summary><c>a - b</c>.</summary>
     static abstract TVector Subtract(TVector a, TVector b);
 
-    /// <summary>The sum of all lanes.</summary>
+    /// <summary>The sum of all lanes: the upper half added to the lower until one Vector128 is left, then its four lanes.</summary>
     static abstract float Sum(TVector value);
 }

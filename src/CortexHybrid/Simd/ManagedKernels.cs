@@ -1,4 +1,7 @@
 using System.Runtime.Intrinsics;
+using UpTo512Engine = CortexHybrid.Simd.VectorEngine<System.Runtime.Intrinsics.Vector512<float>, CortexHybrid.Simd.Vector512Isa,
+    CortexHybrid.Simd.VectorEngine<System.Runtime.Intrinsics.Vector256<float>, CortexHybrid.Simd.Vector256Isa,
+        CortexHybrid.Simd.VectorEngine<System.Runtime.Intrinsics.Vector128<float>, CortexHybrid.Simd.Vector128Isa, CortexHybrid.Simd.ScalarEngine>>>;
 
 namespace CortexHybrid.Simd;
 
@@ -18,8 +21,12 @@ internal static class ManagedKernels
             VectorEngine<Vector128<float>, Vector128Isa, ScalarEngine>>>();
 
     /// <summary>Vector512, else Vector256, else Vector128, else scalar loops.</summary>
-    public static ISimilarityKernel UpTo512 { get; } =
-        new SpanSimilarityKernel<VectorEngine<Vector512<float>, Vector512Isa,
-            VectorEngine<Vector256<float>, Vector256Isa,
-                VectorEngine<Vector128<float>, Vector128Isa, ScalarEngine>>>>();
+    public static ISimilarityKernel UpTo512 { get; } = new SpanSimilarityKernel<UpTo512Engine>();
+
+    /// <summary>
+    /// <paramref name="native"/> from <paramref name="crossover"/> floats on, <see cref="UpTo512"/>
+    /// below (see <see cref="CrossoverSimilarityKernel{TManaged}"/>).
+    /// </summary>
+    public static ISimilarityKernel WithNativeFrom(ISimilarityKernel native, int crossover) =>
+        new CrossoverSimilarityKernel<UpTo512Engine>(native, crossover);
 }

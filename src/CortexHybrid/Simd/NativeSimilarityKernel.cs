@@ -6,7 +6,8 @@ namespace CortexHybrid.Simd;
 /// <summary>
 /// The Rust <c>cortex_simd</c> kernels. Arguments are checked here (the library checks again and
 /// would report a status, which surfaces as <see cref="InvalidOperationException"/>: a bug, not a
-/// fallback); spans are pinned for the call only.
+/// fallback); spans are pinned for the call only. The <c>*Unchecked</c> methods skip the checks, for
+/// <see cref="CrossoverSimilarityKernel{TManaged}"/>, which has made them.
 /// </summary>
 internal sealed unsafe class NativeSimilarityKernel : ISimilarityKernel
 {
@@ -33,15 +34,48 @@ internal sealed unsafe class NativeSimilarityKernel : ISimilarityKernel
 
     public string Description { get; }
 
-    public float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y) => Pair<DotExport>(x, y);
+    public float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        KernelGuard.RequireSameLength(x, y);
+        return Pair<DotExport>(x, y);
+    }
 
-    public float Cosine(ReadOnlySpan<float> x, ReadOnlySpan<float> y) => Pair<CosineExport>(x, y);
+    public float Cosine(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        KernelGuard.RequireSameLength(x, y);
+        return Pair<CosineExport>(x, y);
+    }
 
-    public float SquaredEuclidean(ReadOnlySpan<float> x, ReadOnlySpan<float> y) => Pair<SquaredEuclideanExport>(x, y);
+    public float SquaredEuclidean(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        KernelGuard.RequireSameLength(x, y);
+        return Pair<SquaredEuclideanExport>(x, y);
+    }
 
     public void DotBatch(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, Span<float> destination)
     {
         int count = KernelGuard.RequireBatch(query, rows, destination);
+        DotBatchUnchecked(query, rows, destination, count);
+    }
+
+    public void CosineBatch(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, Span<float> destination)
+    {
+        int count = KernelGuard.RequireBatch(query, rows, destination);
+        CosineBatchUnchecked(query, rows, destination, count);
+    }
+
+    /// <summary><see cref="Dot"/> of two vectors of equal length.</summary>
+    internal static float DotUnchecked(ReadOnlySpan<float> x, ReadOnlySpan<float> y) => Pair<DotExport>(x, y);
+
+    /// <summary><see cref="Cosine"/> of two vectors of equal length.</summary>
+    internal static float CosineUnchecked(ReadOnlySpan<float> x, ReadOnlySpan<float> y) => Pair<CosineExport>(x, y);
+
+    /// <summary><see cref="SquaredEuclidean"/> of two vectors of equal length.</summary>
+    internal static float SquaredEuclideanUnchecked(ReadOnlySpan<float> x, ReadOnlySpan<float> y) => Pair<SquaredEuclideanExport>(x, y);
+
+    /// <summary><see cref="DotBatch"/> of arguments <see cref="KernelGuard.RequireBatch"/> accepted (<paramref name="count"/> rows).</summary>
+    internal static void DotBatchUnchecked(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, Span<float> destination, int count)
+    {
         fixed (float* pq = query)
         fixed (float* pr = rows)
         fixed (float* pd = destination)
@@ -50,9 +84,9 @@ internal sealed unsafe class NativeSimilarityKernel : ISimilarityKernel
         }
     }
 
-    public void CosineBatch(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, Span<float> destination)
+    /// <summary><see cref="CosineBatch"/> of arguments <see cref="KernelGuard.RequireBatch"/> accepted (<paramref name="count"/> rows).</summary>
+    internal static void CosineBatchUnchecked(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, Span<float> destination, int count)
     {
-        int count = KernelGuard.RequireBatch(query, rows, destination);
         fixed (float* pq = query)
         fixed (float* pr = rows)
         fixed (float* pd = destination)
@@ -68,7 +102,6 @@ internal sealed unsafe class NativeSimilarityKernel : ISimilarityKernel
     private static float Pair<TExport>(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
         where TExport : struct, IPairExport
     {
-        KernelGuard.RequireSameLength(x, y);
         if (x.Length > MaxShortCallLength)
         {
             return PairWithTransition<TExport>(x, y);

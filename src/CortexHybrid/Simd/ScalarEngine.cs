@@ -57,4 +57,10 @@ internal readonly struct ScalarEngine : IKernelEngine
         yy = Sum<DotTerm>(y, y);
         return Sum<DotTerm>(x, y);
     }
+
+    public static float CosineRowPair(ReadOnlySpan<float> q, ReadOnlySpan<float> a, ReadOnlySpan<float> b, out float aa, out float qb, out float bb)
+    {
+        qb = CosineParts<WithoutNormX>(q, b, out _, out bb);
+        return CosineParts<WithoutNormX>(q, a, out _, out aa);
+    }
 }

@@ -32,5 +32,6 @@ internal readonly struct Vector256Isa : IVectorIsa<Vector256<float>>
     public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => a - b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(Vector256<float> value) => Vector256.Sum(value);
+    public static float Sum(Vector256<float> value) =>
+        Vector128.Sum(value.GetLower() + value.GetUpper()); // halved, as in Vector512Isa.Sum
 }

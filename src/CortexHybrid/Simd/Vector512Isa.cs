@@ -32,5 +32,10 @@ internal readonly struct Vector512Isa : IVectorIsa<Vector512<float>>
     public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(Vector512<float> value) => Vector512.Sum(value);
+    public static float Sum(Vector512<float> value)
+    {
+        // Halve the vector (as TensorPrimitives' horizontal sums do), not Vector512.Sum's lane-by-lane tree of scalar adds.
+        Vector256<float> half = value.GetLower() + value.GetUpper();
+        return Vector128.Sum(half.GetLower() + half.GetUpper());
+    }
 }

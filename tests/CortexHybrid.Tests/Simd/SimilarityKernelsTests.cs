@@ -24,6 +24,18 @@ public class SimilarityKernelsTests
     }
 
     [Fact]
+    public void The_default_names_the_crossover_and_forcing_native_means_native_at_every_length()
+    {
+        ProbeReport routed = ProbeProcess.Run(new Dictionary<string, string?> { ["CORTEX_KERNEL"] = null });
+        Assert.Equal(nameof(KernelBackend.Native), routed.DefaultBackend);
+        Assert.StartsWith(routed.NativeDescription!, routed.DefaultDescription, StringComparison.Ordinal);
+        Assert.Contains($"below {SimilarityKernels.NativeCrossover} floats", routed.DefaultDescription, StringComparison.Ordinal);
+
+        ProbeReport forced = ProbeProcess.Run(new Dictionary<string, string?> { ["CORTEX_KERNEL"] = "native" });
+        Assert.Equal(forced.NativeDescription, forced.DefaultDescription);
+    }
+
+    [Fact]
     public void The_library_is_also_found_under_runtimes_rid_native()
     {
         Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libcortex_simd.so")));
