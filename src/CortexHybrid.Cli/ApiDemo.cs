@@ -70,6 +70,9 @@ internal static class ApiDemo
             StoreDirectory = settings.StoreDirectory,
             ShowProgress = !settings.Json,
             LogLevel = LogLevel.Warning,
+
+            // The demo times each question computed, then cached: a warmed cache would leave nothing to compute.
+            WarmRecallCache = false,
         });
         await using ServiceProvider provider = services.BuildServiceProvider();
 

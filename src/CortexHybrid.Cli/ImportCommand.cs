@@ -62,7 +62,8 @@ internal static partial class ImportCommand
         // Built as cortex serve builds it, without the host: a SQLite store, the built-in model, the memory.
         await using var store = new SqliteMemoryStore(directory);
         await using MiniLmEmbeddingGenerator embeddings = await MiniLmEmbeddingGenerator.CreateAsync(cancellationToken: interrupt.Token);
-        await using var memory = new SemanticMemory(store, embeddings);
+        // No recalls here: nothing to warm, and nothing to record (WarmQueries 0 leaves the stored counts as they are).
+        await using var memory = new SemanticMemory(store, embeddings, new SemanticMemoryOptions { WarmQueries = 0 });
         await memory.OpenAsync(new LoadProgressBar(), interrupt.Token);
 
         // Texts already stored, or repeated in the source, skip the model (a second import, or one resumed after Ctrl-C).

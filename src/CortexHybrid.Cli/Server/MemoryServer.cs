@@ -57,7 +57,14 @@ internal static class MemoryServer
             o.HealthIgnoredErrorCategories = SemanticMemory.ClientErrorCategories;
         });
         services.AddMiniLmEmbeddings(o => o.ModelDirectory = settings.ModelDirectory);
-        SemanticMemoryBuilder memory = services.AddSemanticMemory(o => o.IndexStorage = settings.IndexStorage);
+        SemanticMemoryBuilder memory = services.AddSemanticMemory(o =>
+        {
+            o.IndexStorage = settings.IndexStorage;
+            if (!settings.WarmRecallCache)
+            {
+                o.WarmQueries = 0;
+            }
+        });
         if (settings.PostgresConnection is string postgres)
         {
             memory.UsePostgresStore(postgres);
