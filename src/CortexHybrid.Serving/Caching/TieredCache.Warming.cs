@@ -40,10 +40,20 @@ public sealed partial class TieredCache
         ThrowIfDisposed();
 
         long start = _time.GetTimestamp();
-        int? total = keys.TryGetNonEnumeratedCount(out int count) ? keys.Distinct(StringComparer.Ordinal).Count() : null;
+        // A collection is de-duplicated once, up front, so its count can be reported; a lazy sequence
+        // is de-duplicated as it streams and reports no total.
+        IEnumerable<string> distinct = keys.Distinct(StringComparer.Ordinal);
+        int? total = null;
+        if (keys.TryGetNonEnumeratedCount(out _))
+        {
+            string[] all = [.. distinct];
+            total = all.Length;
+            distinct = all;
+        }
+
         int loaded = 0, found = 0, failed = 0, done = 0;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxConcurrency, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(keys.Distinct(StringComparer.Ordinal), parallel, async (key, token) =>
+        await Parallel.ForEachAsync(distinct, parallel, async (key, token) =>
         {
             bool ran = false;
             try

@@ -19,20 +19,7 @@ public sealed class TieredCacheTraceTests
     public async Task Level1_alone_reaches_the_LRU_hit_ratio_of_the_web07_trace(int capacity, double lruHitRatio)
     {
         using var cache = new TieredCache(new TieredCacheOptions { L1Capacity = capacity, L2Capacity = 0, L3Capacity = 0, Level1Policy = CachePolicy.Lru });
-        byte[] value = new byte[16];
-        long hits = 0;
-        foreach (string key in Web07.Value)
-        {
-            if (await cache.GetAsync(key) is not null)
-            {
-                hits++;
-            }
-            else
-            {
-                await cache.SetAsync(key, value);
-            }
-        }
-
+        long hits = await ReplayAsync(cache, Web07.Value);
         double hitRatio = (double)hits / Web07.Value.Length;
         Assert.Equal(76_118, Web07.Value.Length);
         Assert.True(hitRatio >= lruHitRatio - 0.00005, $"hit ratio {hitRatio:P2} at {capacity:N0} entries, below LRU's {lruHitRatio:P2}");
@@ -50,20 +37,7 @@ public sealed class TieredCacheTraceTests
     public async Task Level1_W_TinyLFU_stays_above_its_floor_on_the_web07_trace(int capacity, double floor)
     {
         using var cache = new TieredCache(new TieredCacheOptions { L1Capacity = capacity, L2Capacity = 0, L3Capacity = 0, Level1Policy = CachePolicy.WTinyLfu });
-        byte[] value = new byte[16];
-        long hits = 0;
-        foreach (string key in Web07.Value)
-        {
-            if (await cache.GetAsync(key) is not null)
-            {
-                hits++;
-            }
-            else
-            {
-                await cache.SetAsync(key, value);
-            }
-        }
-
+        long hits = await ReplayAsync(cache, Web07.Value);
         double hitRatio = (double)hits / Web07.Value.Length;
         Assert.True(hitRatio >= floor, $"hit ratio {hitRatio:P2} at {capacity:N0} entries, below the floor {floor:P1}");
         Assert.Equal(hits, cache.GetStatistics().L1Hits);
@@ -76,22 +50,9 @@ public sealed class TieredCacheTraceTests
     public async Task Level1_on_a_loop_larger_than_itself(CachePolicy policy, double floor, double ceiling)
     {
         using var cache = new TieredCache(new TieredCacheOptions { L1Capacity = 512, L2Capacity = 0, L3Capacity = 0, Level1Policy = policy });
-        byte[] value = new byte[16];
-        long hits = 0;
         const int accesses = 1_011 * 100;
-        for (int i = 0; i < accesses; i++)
-        {
-            string key = (i % 1_011).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            if (await cache.GetAsync(key) is not null)
-            {
-                hits++;
-            }
-            else
-            {
-                await cache.SetAsync(key, value);
-            }
-        }
-
+        string[] keys = [.. Enumerable.Range(0, accesses).Select(i => (i % 1_011).ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        long hits = await ReplayAsync(cache, keys);
         double hitRatio = (double)hits / accesses;
         Assert.InRange(hitRatio, floor, ceiling);
     }
@@ -112,5 +73,25 @@ public sealed class TieredCacheTraceTests
         }
 
         return keys;
+    }
+
+    /// <summary>Reads each key, storing a 16-byte value on a miss; returns the hits.</summary>
+    private static async Task<long> ReplayAsync(TieredCache cache, string[] keys)
+    {
+        byte[] value = new byte[16];
+        long hits = 0;
+        foreach (string key in keys)
+        {
+            if (await cache.GetAsync(key) is not null)
+            {
+                hits++;
+            }
+            else
+            {
+                await cache.SetAsync(key, value);
+            }
+        }
+
+        return hits;
     }
 }
