@@ -8,9 +8,11 @@ namespace CortexHybrid.Cli.Server;
 /// <summary>
 /// The HTTP server's door: a browser page of another origin is refused (403: the MCP Streamable
 /// HTTP transport's defence against DNS rebinding), and when an access token is set every request
-/// to <c>/mcp</c> must carry it as <c>Authorization: Bearer</c> (401 otherwise), compared in
-/// constant time. Request bodies over the limit are refused by Kestrel itself (413). A refused
-/// request reaches nothing behind the door.
+/// must carry it as <c>Authorization: Bearer</c>, compared in constant time: <c>/mcp</c> answers 401
+/// without it, and <c>/health</c> answers only its status (so a load balancer's probe needs no
+/// secret, and nothing else leaks). Request bodies over the limit are refused by Kestrel itself
+/// (413). A refused request reaches nothing behind the door. A request the MCP transport answers
+/// with 400 (a malformed JSON-RPC body) is counted as <c>protocol</c>, as over stdio.
 /// </summary>
 internal sealed class AccessGuard(RequestDelegate next, AccessGuardOptions options)
 {
@@ -26,7 +28,10 @@ internal sealed class AccessGuard(RequestDelegate next, AccessGuardOptions optio
             return;
         }
 
-        if (_tokenHash is not null && context.Request.Path.StartsWithSegments("/mcp", StringComparison.OrdinalIgnoreCase) && !TokenMatches(context.Request))
+        bool authorized = _tokenHash is null || TokenMatches(context.Request);
+        context.Items[AuthorizedItem] = authorized;
+        bool mcp = context.Request.Path.StartsWithSegments("/mcp", StringComparison.OrdinalIgnoreCase);
+        if (!authorized && mcp)
         {
             options.Refused?.Invoke("authentication");
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
@@ -38,6 +43,12 @@ internal sealed class AccessGuard(RequestDelegate next, AccessGuardOptions optio
         try
         {
             await next(context);
+            if (mcp && context.Response.StatusCode == StatusCodes.Status400BadRequest)
+            {
+                // The transport's own answer to a body that is not JSON-RPC: the client's mistake,
+                // counted by category like every other.
+                options.Refused?.Invoke("protocol");
+            }
         }
         catch (BadHttpRequestException exception) when (!context.Response.HasStarted)
         {
@@ -50,6 +61,12 @@ internal sealed class AccessGuard(RequestDelegate next, AccessGuardOptions optio
                 : "Bad Request.\n");
         }
     }
+
+    /// <summary>The <see cref="HttpContext.Items"/> key holding whether the request carried the token (or none is needed).</summary>
+    public const string AuthorizedItem = "cortex.authorized";
+
+    /// <summary>Whether the request carried the access token, or the server needs none.</summary>
+    public static bool IsAuthorized(HttpContext context) => context.Items.TryGetValue(AuthorizedItem, out object? value) && value is true;
 
     /// <summary>No Origin (a non-browser client), the server's own origin, or one allowed explicitly.</summary>
     private bool OriginAllowed(HttpRequest request)

@@ -3,7 +3,7 @@ namespace CortexHybrid.Cli.Server;
 /// <summary>What the <see cref="AccessGuard"/> lets in.</summary>
 internal sealed class AccessGuardOptions
 {
-    /// <summary>The access token every <c>/mcp</c> request must carry; null when the server needs none (loopback only).</summary>
+    /// <summary>The access token every request must carry (<c>/health</c> without it answers only its status); null when the server needs none (loopback only).</summary>
     public string? Token { get; init; }
 
     /// <summary>Browser origins allowed besides the server's own (scheme://host:port).</summary>

@@ -215,10 +215,18 @@ internal static class MemoryServer
         timer.Fail(category);
     }
 
-    /// <summary>The health report as JSON: the overall status and each check's status, description and data.</summary>
+    /// <summary>
+    /// The health report as JSON: the overall status and each check's status, description and data;
+    /// only the status for a request without the access token of a server that has one.
+    /// </summary>
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
+        if (!AccessGuard.IsAuthorized(context))
+        {
+            return context.Response.WriteAsync(JsonSerializer.Serialize(new { status = report.Status.ToString() }, CliOptions.Json));
+        }
+
         var body = new
         {
             status = report.Status.ToString(),

@@ -87,15 +87,31 @@ public class HttpSecurityTests(SecuredHttpServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Health_answers_JSON_without_a_token()
+    public async Task Health_answers_its_status_without_the_token_and_its_checks_only_with_it()
     {
-        // 503 is how an unhealthy server answers; either way the body is the JSON report.
-        McpHttp.Answer health = await McpHttp.GetAsync(new Uri(fixture.Endpoint, "/health"));
+        // 503 is how an unhealthy server answers; either way the body is JSON. A load balancer's
+        // probe needs no secret, but what the checks hold (rates, latencies) is for the token holder.
+        McpHttp.Answer anonymous = await McpHttp.GetAsync(new Uri(fixture.Endpoint, "/health"));
+        Assert.True(anonymous.Status is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"{(int)anonymous.Status} {anonymous.Body}");
+        Assert.Equal("application/json", anonymous.ContentType);
+        using (JsonDocument document = JsonDocument.Parse(anonymous.Body))
+        {
+            Assert.True(document.RootElement.TryGetProperty("status", out _), anonymous.Body);
+            Assert.False(document.RootElement.TryGetProperty("checks", out _), anonymous.Body);
+        }
+
+        McpHttp.Answer wrong = await McpHttp.GetAsync(new Uri(fixture.Endpoint, "/health"), new Dictionary<string, string> { ["Authorization"] = "Bearer not-the-token-at-all" });
+        using (JsonDocument document = JsonDocument.Parse(wrong.Body))
+        {
+            Assert.False(document.RootElement.TryGetProperty("checks", out _), wrong.Body);
+        }
+
+        McpHttp.Answer health = await McpHttp.GetAsync(new Uri(fixture.Endpoint, "/health"), Bearer());
         Assert.True(health.Status is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"{(int)health.Status} {health.Body}");
-        Assert.Equal("application/json", health.ContentType);
-        using JsonDocument document = JsonDocument.Parse(health.Body);
-        Assert.True(document.RootElement.TryGetProperty("status", out _), health.Body);
-        Assert.True(document.RootElement.GetProperty("checks").TryGetProperty("memory", out _), health.Body);
+        using (JsonDocument document = JsonDocument.Parse(health.Body))
+        {
+            Assert.True(document.RootElement.GetProperty("checks").TryGetProperty("memory", out _), health.Body);
+        }
     }
 
     [Fact]
@@ -113,7 +129,7 @@ public class HttpSecurityTests(SecuredHttpServerFixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.Forbidden, foreign.Status);
         await fixture.Memory.StatusAsync();
 
-        McpHttp.Answer health = await McpHttp.GetAsync(new Uri(fixture.Endpoint, "/health"));
+        McpHttp.Answer health = await McpHttp.GetAsync(new Uri(fixture.Endpoint, "/health"), Bearer());
         using JsonDocument document = JsonDocument.Parse(health.Body);
         double errorRate = document.RootElement.GetProperty("checks").GetProperty("memory").GetProperty("data").GetProperty("error_rate").GetDouble();
         Assert.True(health.Status == HttpStatusCode.OK && errorRate <= 0.01,

@@ -18,8 +18,9 @@ public class HttpServerTests(HttpServerFixture fixture) : IClassFixture<HttpServ
     [InlineData("[1]")]
     [InlineData("""{"id":1}""")]
     [InlineData("""{"jsonrpc":"2.0","method":"tools/call","params":{"name":"recall",""")]
-    public async Task A_malformed_body_gets_400_with_a_JSON_RPC_error(string body)
+    public async Task A_malformed_body_gets_400_with_a_JSON_RPC_error_and_is_counted_as_protocol(string body)
     {
+        long before = MemoryToolClient.ErrorTotal(await fixture.Memory.StatusAsync(), "protocol");
         McpHttp.Answer answer = await McpHttp.PostAsync(fixture.Endpoint, body);
         Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
         JsonElement message = answer.Message();
@@ -30,6 +31,8 @@ public class HttpServerTests(HttpServerFixture fixture) : IClassFixture<HttpServ
 
         JsonElement status = await fixture.Memory.StatusAsync();
         Assert.True(status.GetProperty("memories").GetInt64() >= 0, "the server stopped answering");
+        long after = MemoryToolClient.ErrorTotal(status, "protocol");
+        Assert.True(after >= before + 1, $"protocol errors {before} before the malformed body, {after} after: {status.GetProperty("errors")}");
     }
 
     [Fact]

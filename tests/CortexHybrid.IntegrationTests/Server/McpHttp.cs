@@ -50,10 +50,15 @@ public static class McpHttp
         return await SendAsync(request);
     }
 
-    /// <summary>GETs <paramref name="uri"/>.</summary>
-    public static async Task<Answer> GetAsync(Uri uri)
+    /// <summary>GETs <paramref name="uri"/>, with <paramref name="headers"/>.</summary>
+    public static async Task<Answer> GetAsync(Uri uri, IReadOnlyDictionary<string, string>? headers = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        foreach ((string name, string value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
         return await SendAsync(request);
     }
 
