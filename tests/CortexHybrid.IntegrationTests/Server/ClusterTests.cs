@@ -32,9 +32,10 @@ public sealed class ClusterTests(ITestOutputHelper output)
     {
         await using var postgres = new PostgresServer();
         await postgres.StartAsync();
-        await using var redis = new RedisServer();
+        // Redis asks a password too, so the check at the end covers both servers' secrets.
+        await using var redis = new RedisServer(password: "redis-" + Guid.NewGuid().ToString("N"));
         await redis.StartAsync();
-        string redisEndpoint = $"127.0.0.1:{redis.Port.ToString(CultureInfo.InvariantCulture)}";
+        string redisEndpoint = $"127.0.0.1:{redis.Port.ToString(CultureInfo.InvariantCulture)},password={redis.Password}";
         var environment = new Dictionary<string, string?> { ["CORTEX_POSTGRES"] = postgres.ConnectionString };
 
         // Started one after another: the first creates the schema; three model loads at once on 2 cores is slow anyway.
@@ -124,9 +125,10 @@ public sealed class ClusterTests(ITestOutputHelper output)
         using var http = new HttpClient();
         string health = await http.GetStringAsync(new Uri(a.Endpoint!, "/health"));
         Assert.Contains("PostgreSQL", status.GetRawText(), StringComparison.Ordinal);
-        foreach (string text in (string[])[a.Error, b.Error, c.Error, a.Output, b.Output, status.GetRawText(), health])
+        foreach (string text in (string[])[a.Error, b.Error, c.Error, a.Output, b.Output, c.Output, status.GetRawText(), health])
         {
             Assert.DoesNotContain(postgres.TestPassword, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(redis.Password!, text, StringComparison.Ordinal);
         }
 
         _propagationMs.Sort();

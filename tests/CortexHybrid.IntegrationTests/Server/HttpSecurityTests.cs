@@ -182,5 +182,35 @@ public class HttpSecurityTests(SecuredHttpServerFixture fixture) : IClassFixture
         Assert.False(Directory.Exists(store), "a server that does not start created its store");
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("short-secret-15")]
+    public void A_cluster_instance_on_an_exposed_address_without_a_long_enough_token_does_not_start(string? tokenOption)
+    {
+        // An instance of the cluster is refused before it reaches PostgreSQL or Redis (nothing
+        // listens on these ports), and neither server's password appears in what it prints.
+        const string PostgresPassword = "pg-password-not-to-be-printed";
+        const string RedisPassword = "redis-password-not-to-be-printed";
+        string[] arguments =
+        [
+            "serve", "--urls", "http://0.0.0.0:0", "--log-level", "Trace",
+            "--postgres", $"Host=127.0.0.1;Port=9;Database=cortex;Username=cortex;Password={PostgresPassword}",
+            "--redis", $"127.0.0.1:9,password={RedisPassword}",
+            .. tokenOption is null ? [] : new[] { "--token", tokenOption },
+        ];
+        (int exitCode, string output, string error) = ChildProcess.Run(
+            ChildProcess.DotnetHost,
+            [CortexCommand.Path, .. arguments],
+            new Dictionary<string, string?> { ["CORTEX_TOKEN"] = null },
+            timeout: TimeSpan.FromSeconds(60));
+        Assert.True(exitCode == 2, $"exit code {exitCode}; stderr: {error}");
+        Assert.Equal("", output);
+        string line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("token", line, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(PostgresPassword, error, StringComparison.Ordinal);
+        Assert.DoesNotContain(RedisPassword, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("short-secret-15", error, StringComparison.Ordinal);
+    }
+
     private Dictionary<string, string> Bearer() => new() { ["Authorization"] = "Bearer " + fixture.Token };
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 
 namespace CortexHybrid.Tests.Caching;
 
@@ -20,12 +21,17 @@ public sealed class RedisServer : IAsyncDisposable
     private bool _started;
 
     /// <summary>Finds <c>redis-server</c> and a free port; starts nothing yet.</summary>
+    /// <param name="password">When given, the server requires it (<c>requirepass</c>) of every client.</param>
     /// <exception cref="InvalidOperationException"><c>redis-server</c> is not installed.</exception>
-    public RedisServer()
+    public RedisServer(string? password = null)
     {
         Executable = FindExecutable();
         Port = FreePort();
+        Password = password;
     }
+
+    /// <summary>The password clients must give, or null when the server asks none.</summary>
+    public string? Password { get; }
 
     /// <summary>The <c>redis-server</c> binary.</summary>
     public string Executable { get; }
@@ -140,6 +146,12 @@ public sealed class RedisServer : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
+        if (Password is not null)
+        {
+            start.ArgumentList.Add("--requirepass");
+            start.ArgumentList.Add(Password);
+        }
+
         _log.Clear();
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, line) => Record(line.Data);
@@ -196,10 +208,12 @@ public sealed class RedisServer : IAsyncDisposable
             using var client = new TcpClient();
             await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token);
             NetworkStream stream = client.GetStream();
-            await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token);
+            byte[] expected = Password is null ? "+PONG\r\n"u8.ToArray() : "+OK\r\n+PONG\r\n"u8.ToArray();
+            byte[] command = Encoding.ASCII.GetBytes(Password is null ? "PING\r\n" : $"AUTH {Password}\r\nPING\r\n");
+            await stream.WriteAsync(command, timeout.Token);
             byte[] reply = new byte[64];
             int read = 0;
-            while (read < "+PONG\r\n".Length)
+            while (read < expected.Length)
             {
                 int got = await stream.ReadAsync(reply.AsMemory(read), timeout.Token);
                 if (got == 0)
@@ -210,7 +224,7 @@ public sealed class RedisServer : IAsyncDisposable
                 read += got;
             }
 
-            return reply.AsSpan(0, read).StartsWith("+PONG"u8);
+            return reply.AsSpan(0, read).StartsWith(expected);
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
         {
