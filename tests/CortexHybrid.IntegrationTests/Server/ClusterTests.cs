@@ -18,6 +18,9 @@ public sealed class ClusterTests(ITestOutputHelper output)
     /// <summary>How long a change may take to reach another instance before a read counts as stale.</summary>
     private static readonly TimeSpan PropagationBound = TimeSpan.FromSeconds(10);
 
+    /// <summary>The bound for a memory remembered on one instance to be recallable on another (p99); counted, printed, not asserted.</summary>
+    private static readonly TimeSpan TargetBound = TimeSpan.FromMilliseconds(250);
+
     private long _calls;
     private long _failures;
     private long _stale;
@@ -134,7 +137,8 @@ public sealed class ClusterTests(ITestOutputHelper output)
         _propagationMs.Sort();
         output.WriteLine(
             $"cluster: {_calls} calls, {_failures} failures, {_stale} stale reads (a change not seen within {PropagationBound.TotalSeconds:0} s); "
-            + $"propagation to another instance over {_propagationMs.Count} observations: median {Percentile(0.5):0} ms, max {Percentile(1):0} ms");
+            + $"propagation to another instance over {_propagationMs.Count} observations: median {Percentile(0.5):0} ms, p99 {Percentile(0.99):0} ms, max {Percentile(1):0} ms; "
+            + $"{_propagationMs.Count(ms => ms > TargetBound.TotalMilliseconds)} seen later than the {TargetBound.TotalMilliseconds:0} ms target");
         foreach ((string phase, double slowest) in _slowestByPhase)
         {
             output.WriteLine($"slowest propagation, {phase}: {slowest:0} ms; slowest call: {_slowestCallByPhase.GetValueOrDefault(phase):0} ms");
