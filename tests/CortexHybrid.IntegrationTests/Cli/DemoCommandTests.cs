@@ -130,6 +130,7 @@ public class DemoCommandTests
         Assert.Equal(2, exitCode);
         Assert.Contains(message, error);
         Assert.Equal(string.Empty, output.Trim());
+        Assert.Single(error.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     /// <summary>Every question answered, best first, with the member it is about near the top.</summary>

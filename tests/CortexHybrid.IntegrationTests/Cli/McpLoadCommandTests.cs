@@ -208,6 +208,7 @@ public class McpLoadCommandTests(McpLoadCommandTests.ServedMemory served) : ICla
 
         Assert.Equal(2, exitCode);
         Assert.StartsWith(message, error);
+        Assert.Single(error.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]

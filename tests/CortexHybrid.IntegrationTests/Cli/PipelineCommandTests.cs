@@ -193,6 +193,7 @@ public class PipelineCommandTests
         Assert.StartsWith("cortex: ", error);
         Assert.Contains(message, error);
         Assert.Equal(string.Empty, output);
+        Assert.Single(Lines(error));
     }
 
     // ---- load ----
