@@ -94,7 +94,7 @@ internal static class CliOptions
     /// A new option taking one value that <paramref name="parse"/> reads (null: not one of <paramref name="accepts"/>);
     /// a missing or bad value is one error line naming the option, what it takes and what was given.
     /// </summary>
-    private static Option<T> SingleValueOption<T>(string name, string description, string accepts, T defaultValue, Func<string, T?> parse)
+    internal static Option<T> SingleValueOption<T>(string name, string description, string accepts, T defaultValue, Func<string, T?> parse)
         where T : struct => new(name)
     {
         Description = description,

@@ -57,7 +57,26 @@ internal static partial class ImportCommand
         return command;
     }
 
+    /// <summary>
+    /// Imports, and on a signal (Ctrl-C, SIGTERM) stops, closes the store and reports what was
+    /// stored, exit 0 (the next run goes on from there), whether the signal came while the model
+    /// loaded, the store opened or the texts were being stored.
+    /// </summary>
     private static async Task<int> ImportAsync((string Text, int Line)[] texts, string[]? tags, string source, string directory, ConsoleInterrupt interrupt)
+    {
+        try
+        {
+            return await ImportCoreAsync(texts, tags, source, directory, interrupt);
+        }
+        catch (OperationCanceledException) when (interrupt.Token.IsCancellationRequested)
+        {
+            // Stopped before the storing began: the store is closed (the usings above) and nothing was added.
+            Console.WriteLine($"Imported {source} into {directory}: nothing added, stopped by {interrupt.StoppedBy ?? "a signal"} while starting. Run the import again to add it.");
+            return ExitCodes.Success;
+        }
+    }
+
+    private static async Task<int> ImportCoreAsync((string Text, int Line)[] texts, string[]? tags, string source, string directory, ConsoleInterrupt interrupt)
     {
         // Built as cortex serve builds it, without the host: a SQLite store, the built-in model, the memory.
         await using var store = new SqliteMemoryStore(directory);
@@ -65,6 +84,7 @@ internal static partial class ImportCommand
         // No recalls here: nothing to warm, and nothing to record (WarmQueries 0 leaves the stored counts as they are).
         await using var memory = new SemanticMemory(store, embeddings, new SemanticMemoryOptions { WarmQueries = 0 });
         await memory.OpenAsync(new LoadProgressBar(), interrupt.Token);
+        long before = await memory.CountAsync(cancellationToken: interrupt.Token);
 
         // Texts already stored, or repeated in the source, skip the model (a second import, or one resumed after Ctrl-C).
         var stopwatch = Stopwatch.StartNew();
@@ -109,15 +129,20 @@ internal static partial class ImportCommand
 
         progress.Finish();
         long total = await memory.CountAsync(cancellationToken: CancellationToken.None);
+        double seconds = stopwatch.Elapsed.TotalSeconds;
         if (stoppedBy is not null)
         {
-            Console.Error.WriteLine($"cortex: stopped by {stoppedBy} after {stopwatch.Elapsed.TotalSeconds:0.0} s; {directory} holds {total:N0} memories. Run the import again to add the rest.");
-            return ExitCodes.Failure;
+            // Like a finished import, exit 0: the batches stored before the signal are in the store, the rest is for the next run.
+            long stored = total - before;
+            Console.WriteLine(
+                $"Imported {source} into {directory}: {stored:N0} added, {present:N0} already present, in {seconds:0.0} s"
+                + $"{(stored > 0 ? $" ({stored / Math.Max(seconds, 1e-9):N0} texts/s)" : string.Empty)}, stopped by {stoppedBy} with {inputs.Count - stored:N0} not yet added;"
+                + $" the store holds {total:N0} {(total == 1 ? "memory" : "memories")}. Run the import again to add the rest.");
+            return ExitCodes.Success;
         }
 
         long added = results.Count(r => r.Added);
         long repeated = results.Count - added;
-        double seconds = stopwatch.Elapsed.TotalSeconds;
         Console.WriteLine(
             $"Imported {source} into {directory}: {added:N0} added, {present + repeated:N0} already present, in {seconds:0.0} s"
             + $"{(added > 0 ? $" ({added / Math.Max(seconds, 1e-9):N0} texts/s)" : string.Empty)}; the store holds {total:N0} {(total == 1 ? "memory" : "memories")}.");

@@ -34,39 +34,17 @@ internal static class McpLoadCommand
     };
 
     /// <summary>A new <c>--uncached-rate</c> option: <c>5</c>, <c>5/s</c> or <c>0.5/s</c>, 0 to 1000.</summary>
-    public static Option<double> UncachedRateOption()
-    {
-        const string name = "--uncached-rate";
-        const string accepts = "a rate from 0 to 1000 per second, such as 5, 5/s or 0.5/s";
-        return new Option<double>(name)
+    public static Option<double> UncachedRateOption() => CliOptions.SingleValueOption(
+        "--uncached-rate",
+        "With --mcp: recalls of new query texts (so the model runs) per second across all clients, 0 to 1000; 0 for none.",
+        "a rate from 0 to 1000 per second, such as 5, 5/s or 0.5/s",
+        defaultValue: 5.0,
+        text =>
         {
-            Description = "With --mcp: recalls of new query texts (so the model runs) per second across all clients, 0 to 1000; 0 for none.",
-            Arity = ArgumentArity.ZeroOrOne,
-            DefaultValueFactory = _ => 5,
-            Validators =
-            {
-                result =>
-                {
-                    if (!result.Implicit && result.Tokens.Count == 0)
-                    {
-                        result.AddError($"{name} takes {accepts}; no value was given.");
-                    }
-                },
-            },
-            CustomParser = result =>
-            {
-                string text = string.Join(' ', result.Tokens.Select(t => t.Value)).Trim();
-                string number = text.EndsWith("/s", StringComparison.OrdinalIgnoreCase) ? text[..^2] : text;
-                if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double rate) && rate is >= 0 and <= 1000)
-                {
-                    return rate;
-                }
-
-                result.AddError($"{name} takes {accepts}; '{text}' is not one.");
-                return default;
-            },
-        };
-    }
+            text = text.Trim();
+            string number = text.EndsWith("/s", StringComparison.OrdinalIgnoreCase) ? text[..^2] : text;
+            return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double rate) && rate is >= 0 and <= 1000 ? rate : (double?)null;
+        });
 
     /// <summary>Runs the MCP mode and writes its report; options of the in-process mode given with <c>--mcp</c> are a usage error.</summary>
     public static async Task<int> RunAsync(ParseResult result, string url, Option<int> clients, Option<TimeSpan> duration, Option<string?> token, Option<double> uncachedRate, bool asJson, IEnumerable<Option> inProcessOnly)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace CortexHybrid.Cli;
 
@@ -26,12 +27,8 @@ public static class Program
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors)
-            {
-                Console.Error.WriteLine($"cortex: {error.Message}");
-            }
-
-            Console.Error.WriteLine("Run 'cortex --help' (or 'cortex <command> --help') for usage.");
+            // One line: the first error (the others usually follow from it), with where help is.
+            Console.Error.WriteLine(UsageLine(parsed.Errors[0].Message, HelpCommand(parsed.CommandResult)));
             return ExitCodes.Usage;
         }
 
@@ -42,8 +39,28 @@ public static class Program
 
     private static int Usage(RootCommand root, string problem)
     {
-        Console.Error.WriteLine($"cortex: {problem} Commands: {string.Join(", ", root.Subcommands.Select(c => c.Name))}.");
-        Console.Error.WriteLine("Run 'cortex --help' for usage.");
+        Console.Error.WriteLine(UsageLine($"{problem} Commands: {string.Join(", ", root.Subcommands.Select(c => c.Name))}.", "cortex"));
         return ExitCodes.Usage;
+    }
+
+    /// <summary>
+    /// The one line a bad command line gets: <c>cortex: --k takes ...; 'abc' is not one. (cortex search --help for usage)</c>.
+    /// </summary>
+    internal static string UsageLine(string message, string command) =>
+        $"cortex: {message.ReplaceLineEndings(" ").Trim()} ({command} --help for usage)";
+
+    /// <summary>The command whose help fits the error: <c>cortex</c>, or <c>cortex search</c> once a subcommand was parsed.</summary>
+    private static string HelpCommand(CommandResult result)
+    {
+        var names = new List<string>();
+        for (SymbolResult? current = result; current is not null; current = current.Parent)
+        {
+            if (current is CommandResult { Command: not RootCommand } command)
+            {
+                names.Insert(0, command.Command.Name);
+            }
+        }
+
+        return string.Join(' ', ["cortex", .. names]);
     }
 }

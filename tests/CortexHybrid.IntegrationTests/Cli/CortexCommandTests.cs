@@ -113,6 +113,10 @@ public class CortexCommandTests
         Assert.Contains(message, error);
         Assert.Contains("--help", error);
         Assert.Equal(string.Empty, output.Trim());
+
+        // One line: the problem and where the help is, on the same line.
+        string line = Assert.Single(error.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Matches(@"^cortex: .+ \(cortex( \w+)? --help for usage\)$", line);
     }
 
     [Theory]

@@ -118,6 +118,43 @@ public class DemoCommandTests
     }
 
     [Theory]
+    [InlineData("INT", "Ctrl-C")]
+    [InlineData("TERM", "SIGTERM")]
+    public async Task A_signal_while_remembering_stops_the_ingestion_and_still_answers_and_reports(string signal, string stoppedBy)
+    {
+        // The whole subset into an empty store takes tens of seconds; the signal comes once the
+        // progress on standard error shows the remembering under way (the model loads first).
+        using var directory = new TemporaryDirectory();
+        string store = Path.Combine(directory.Path, "store");
+        string temporary = Path.Combine(directory.Path, "tmp");
+        Directory.CreateDirectory(temporary);
+        using Interruptible demo = Interruptible.Start(
+            new Dictionary<string, string?>(Environment) { ["TMPDIR"] = temporary },
+            "demo", "--store", store);
+        Assert.True(
+            await demo.WaitForErrorLineAsync("API members: ", TimeSpan.FromSeconds(120)),
+            $"no 'remembering ... API members' progress on stderr: {demo.Error}");
+        await demo.SignalAsync(signal);
+        (int exitCode, string output, string error) = await demo.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        // The ingestion stops; the questions, the status report and exit 0 follow on what was stored.
+        Assert.True(exitCode == 0, $"exit code {exitCode} after SIG{signal}; stderr: {error}; stdout: {output}");
+        Assert.DoesNotContain("unexpected", error);
+        Assert.DoesNotContain("cortex: ", error);
+        Match memories = Regex.Match(output, $@"(?m)^memories +ingested ([\d,]+) of ([\d,]+) in \d+\.\d s \([\d,]+/s\), stopped by {stoppedBy}; the next run goes on from there");
+        Assert.True(memories.Success, $"no 'memories ... stopped by {stoppedBy}' line in: {output}");
+        long ingested = long.Parse(memories.Groups[1].Value, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+        long missing = long.Parse(memories.Groups[2].Value, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(ingested < missing, $"the ingestion finished before SIG{signal}: {output}");
+        Assert.Matches(@"(?m)^Questions \(top 5 of [\d,]+ by cosine similarity", output);
+        Assert.Contains("(Sixteen recalls are no load test", output);
+
+        // Cleaned up: the store closed, the warm-up's scratch store removed.
+        Assert.False(File.Exists(Path.Combine(store, "memory.owner")), $"memory.owner left behind after SIG{signal}: the store was not closed");
+        Assert.Empty(Directory.EnumerateDirectories(temporary, "cortex-demo-warm-up-*"));
+    }
+
+    [Theory]
     [InlineData(new[] { "--corpus", "c.fvecs", "--synthetic" }, "cortex: --corpus and --synthetic both choose the vectors: give one.")]
     [InlineData(new[] { "--synthetic", "--limit", "5" }, "cortex: --limit applies to the API documentation demo (without --corpus or --synthetic) only.")]
     [InlineData(new[] { "--corpus", "c.fvecs", "--store", "s" }, "cortex: --store applies to the API documentation demo (without --corpus or --synthetic) only.")]
@@ -130,6 +167,7 @@ public class DemoCommandTests
         Assert.Equal(2, exitCode);
         Assert.Contains(message, error);
         Assert.Equal(string.Empty, output.Trim());
+        Assert.Single(error.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     /// <summary>Every question answered, best first, with the member it is about near the top.</summary>

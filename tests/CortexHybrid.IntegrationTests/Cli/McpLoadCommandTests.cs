@@ -114,46 +114,24 @@ public class McpLoadCommandTests(McpLoadCommandTests.ServedMemory served) : ICla
         }
     }
 
-    [Fact]
-    public async Task Load_mcp_stops_on_a_signal_and_still_reports()
+    [Theory]
+    [InlineData("INT", "Ctrl-C")]
+    [InlineData("TERM", "SIGTERM")]
+    public async Task Load_mcp_stops_on_a_signal_and_still_reports(string signal, string stoppedBy)
     {
-        var start = new ProcessStartInfo("/usr/bin/env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in (string[])["--default-signal=INT", ChildProcess.DotnetHost, CortexCommand.Path, "load", "--mcp", served.Url, "--clients", "2", "--duration", "24h"])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using Process load = Process.Start(start)!;
-        Task<string> output = load.StandardOutput.ReadToEndAsync();
-        var started = new TaskCompletionSource();
-        var error = new System.Text.StringBuilder();
-        load.ErrorDataReceived += (_, line) =>
-        {
-            lock (error)
-            {
-                error.AppendLine(line.Data);
-            }
-
-            if (line.Data?.Contains("Ctrl-C stops early", StringComparison.Ordinal) == true)
-            {
-                started.TrySetResult();
-            }
-        };
-        load.BeginErrorReadLine();
-        await Task.WhenAny(started.Task, Task.Delay(TimeSpan.FromSeconds(60)));
-        Assert.True(started.Task.IsCompleted, $"the run did not start: {error}");
+        // The longest --duration there is: only the signal ends this run.
+        using Interruptible load = Interruptible.Start(null, "load", "--mcp", served.Url, "--clients", "2", "--duration", "24h");
+        Assert.True(await load.WaitForErrorLineAsync("Ctrl-C stops early", TimeSpan.FromSeconds(60)), $"the run did not start: {load.Error}");
         await Task.Delay(TimeSpan.FromSeconds(2));
-        using (Process kill = Process.Start("kill", ["-INT", load.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+        await load.SignalAsync(signal);
+        (int exitCode, string output, string error) = await load.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.True(load.WaitForExit(TimeSpan.FromSeconds(30)), "cortex load --mcp did not stop on SIGINT");
-        Assert.Equal(0, load.ExitCode);
-        Match run = Regex.Match(await output, @"(?m)^MCP load run: 2 clients against \S+ for (\d+\.\d) s, stopped by Ctrl-C\.$");
-        Assert.True(run.Success, await output);
+        Assert.True(exitCode == 0, $"exit code {exitCode} after SIG{signal}; stderr: {error}; stdout: {output}");
+        Match run = Regex.Match(output, $@"(?m)^MCP load run: 2 clients against \S+ for (\d+\.\d) s, stopped by {stoppedBy}\.$");
+        Assert.True(run.Success, $"no 'MCP load run: ..., stopped by {stoppedBy}.' line in: {output}");
         Assert.True(double.Parse(run.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) < 20);
-        Assert.Matches(@"(?m)^  (PASS|MISS) cached recall p95", await output);
+        Assert.Matches(@"(?m)^  (PASS|MISS) cached recall p95", output);
+        Assert.DoesNotContain("cortex: ", error);
     }
 
     [Fact]
@@ -208,6 +186,7 @@ public class McpLoadCommandTests(McpLoadCommandTests.ServedMemory served) : ICla
 
         Assert.Equal(2, exitCode);
         Assert.StartsWith(message, error);
+        Assert.Single(error.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]
@@ -251,6 +230,45 @@ public class McpLoadCommandTests(McpLoadCommandTests.ServedMemory served) : ICla
         Assert.Contains("the store holds 50 memories.", output);
     }
 
+    [Theory]
+    [InlineData("INT", "Ctrl-C")]
+    [InlineData("TERM", "SIGTERM")]
+    public async Task Import_stops_on_a_signal_keeps_what_it_stored_and_reports(string signal, string stoppedBy)
+    {
+        // 20,000 notes take about a minute here; the signal comes once the progress line on
+        // standard error shows the storing under way (it is written after each few batches).
+        using var directory = new TemporaryDirectory();
+        string store = Path.Combine(directory.Path, "store");
+        using Interruptible import = Interruptible.Start(DemoCommandTests.Environment, "import", "--store", store, "--generate", "20000");
+        Assert.True(
+            await import.WaitForErrorLineAsync("cortex: embedding and storing ", TimeSpan.FromSeconds(120)),
+            $"no 'embedding and storing' progress on stderr: {import.Error}");
+        await import.SignalAsync(signal);
+        (int exitCode, string output, string error) = await import.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        // Exit 0 and the report, as for a finished import, with what is left for the next run.
+        Assert.True(exitCode == 0, $"exit code {exitCode} after SIG{signal}; stderr: {error}; stdout: {output}");
+        Assert.DoesNotContain("unexpected", error);
+        Assert.DoesNotContain("cortex: stopped", error);
+        Match report = Regex.Match(
+            output,
+            $@"(?m)^Imported 20,000 generated notes \(seed \d+\) into {Regex.Escape(store)}: ([\d,]+) added, 0 already present, in \d+\.\d s( \([\d,]+ texts/s\))?, stopped by {stoppedBy} with ([\d,]+) not yet added; the store holds ([\d,]+) memor(y|ies)\. Run the import again to add the rest\.\r?$");
+        Assert.True(report.Success, $"no 'Imported ..., stopped by {stoppedBy} ...' line in: {output}");
+        long added = Number(report.Groups[1].Value);
+        long notYet = Number(report.Groups[3].Value);
+        Assert.Equal(20_000, added + notYet);
+        Assert.True(notYet > 0, $"the import finished before SIG{signal}: {output}");
+        Assert.Equal(added, Number(report.Groups[4].Value));
+
+        // Cleaned up: the store was closed, and it opens again with what was stored.
+        Assert.False(File.Exists(Path.Combine(store, "memory.owner")), $"memory.owner left behind after SIG{signal}: the store was not closed");
+        (exitCode, output, error) = CortexCommand.Run(DemoCommandTests.Environment, "import", "--store", store, "--generate", "1");
+        Assert.True(exitCode == 0, error);
+        Match again = Regex.Match(output, @": ([01]) added, [01] already present, .*; the store holds ([\d,]+) memor(y|ies)\.");
+        Assert.True(again.Success, output);
+        Assert.Equal(added + Number(again.Groups[1].Value), Number(again.Groups[2].Value));
+    }
+
     [Fact]
     public void Import_of_a_missing_file_or_a_directory_is_one_line_and_exit_1()
     {
@@ -290,6 +308,8 @@ public class McpLoadCommandTests(McpLoadCommandTests.ServedMemory served) : ICla
         Assert.True(exitCode == 0, error);
         Assert.Contains("the store holds 1 memory.", output);
     }
+
+    private static long Number(string text) => long.Parse(text, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
 
     private static Dictionary<string, string?> NoToken => new() { ["CORTEX_TOKEN"] = null };
 

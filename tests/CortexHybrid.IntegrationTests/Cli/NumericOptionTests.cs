@@ -3,14 +3,12 @@ using System.Text.Json;
 namespace CortexHybrid.IntegrationTests.Cli;
 
 /// <summary>
-/// Every numeric and duration option of every command: a bad value is one <c>cortex:</c> line
-/// naming the option, what it takes and the value, then the usage hint, and exit code 2, never a
-/// crash; the values at the ends of each range are accepted and used.
+/// Every numeric and duration option of every command: a bad value is exactly one <c>cortex:</c>
+/// line naming the option, what it takes and the value, with the usage hint for the command on the
+/// same line, and exit code 2, never a crash; the values at the ends of each range are accepted and used.
 /// </summary>
 public class NumericOptionTests
 {
-    private const string UsageHint = "Run 'cortex --help' (or 'cortex <command> --help') for usage.";
-
     /// <summary>The arguments before the option under test: the command, and whatever it requires (files need not exist; parsing fails first).</summary>
     private static readonly Dictionary<string, string[]> Commands = new()
     {
@@ -18,6 +16,9 @@ public class NumericOptionTests
         ["load"] = ["load"],
         ["demo"] = ["demo"],
         ["bench"] = ["bench"],
+        ["serve"] = ["serve"],
+        ["import"] = ["import"],
+        ["load --mcp"] = ["load", "--mcp", "http://127.0.0.1:9/mcp"],
     };
 
     /// <summary>What each option says it takes.</summary>
@@ -29,25 +30,39 @@ public class NumericOptionTests
         ["--rounds"] = "a whole number from 1 to 100",
         ["--dimensions"] = "one or more whole numbers from 1 to 65536, space- or comma-separated",
         ["--duration"] = "a length of time above 0 and up to 24h, such as 30s, 2m, 1500ms or 00:01:30",
+        ["--limit"] = "a whole number from 1 to 7000",
+        ["--max-request-bytes"] = "a whole number from 1024 to 67108864",
+        ["--generate"] = "a whole number from 1 to 10000000",
+        ["--seed"] = "a whole number from 0 to 2147483647",
+        ["--clients"] = "a whole number from 1 to 256",
+        ["--uncached-rate"] = "a rate from 0 to 1000 per second, such as 5, 5/s or 0.5/s",
     };
 
     /// <summary>Command, option, the value given, and the value the message quotes (the bad item of a list).</summary>
     public static TheoryData<string, string, string, string> BadValues()
     {
         var data = new TheoryData<string, string, string, string>();
-        (string Command, string Option, int Maximum)[] wholeNumbers =
+        (string Command, string Option, int Minimum, int Maximum)[] wholeNumbers =
         [
-            ("search", "--k", 10_000),
-            ("load", "--concurrency", 1024),
-            ("demo", "--requests", 1_000_000),
-            ("demo", "--concurrency", 1024),
-            ("demo", "--rounds", 100),
-            ("bench", "--rounds", 100),
+            ("search", "--k", 1, 10_000),
+            ("load", "--concurrency", 1, 1024),
+            ("load --mcp", "--clients", 1, 256),
+            ("demo", "--requests", 1, 1_000_000),
+            ("demo", "--concurrency", 1, 1024),
+            ("demo", "--rounds", 1, 100),
+            ("demo", "--limit", 1, 7000),
+            ("bench", "--rounds", 1, 100),
+            ("serve", "--max-request-bytes", 1024, 64 * 1024 * 1024),
+            ("import", "--generate", 1, 10_000_000),
+            ("import", "--seed", 0, int.MaxValue),
         ];
-        foreach ((string command, string option, int maximum) in wholeNumbers)
+        foreach ((string command, string option, int minimum, int maximum) in wholeNumbers)
         {
-            string[] values = ["abc", "99999999999", "-99999999999", "0", $"{maximum + 1}", "-5", "", " ", "1.5", "1e3", "12abc", "0x10", "1,000"];
-            foreach (string value in values)
+            // Below the range (0 and -1 where they are, the number just under it), above it (the
+            // number just over it, past int for --seed), and what is no whole number at all.
+            string[] below = minimum > 0 ? ["0", "-1", $"{minimum - 1L}"] : [$"{minimum - 1L}"];
+            string[] values = ["abc", "99999999999", "-99999999999", .. below, $"{maximum + 1L}", "-5", "", " ", "1.5", "1e3", "12abc", "0x10", "1,000"];
+            foreach (string value in values.Distinct())
             {
                 data.Add(command, option, value, value);
             }
@@ -72,8 +87,16 @@ public class NumericOptionTests
             data.Add("load", "--duration", value, value);
         }
 
+        // What --uncached-rate reads: a number from 0 to 1000, alone or with "/s".
+        string[] rates = ["fast", "-1/s", "-1", "5/x", "5/m", "5/h", "/s", "5//s", "s", "1001", "1000.5/s", "1e300/s", "NaN", "Infinity/s", "", " ", "0x10", "1,5", "5 per second"];
+        foreach (string value in rates)
+        {
+            data.Add("load --mcp", "--uncached-rate", value, value);
+        }
+
         // A value with a line break is quoted escaped: the message stays one line.
         data.Add("search", "--k", "1\n2", "1\\u000a2");
+        data.Add("load --mcp", "--uncached-rate", "1\n2/s", "1\\u000a2/s");
         return data;
     }
 
@@ -87,7 +110,7 @@ public class NumericOptionTests
         Assert.DoesNotContain("Unhandled exception", error);
         Assert.DoesNotContain("   at ", error);
         Assert.Equal(
-            [$"cortex: {option} takes {Takes[option]}; '{quoted}' is not one.", UsageHint],
+            [$"cortex: {option} takes {Takes[option]}; '{quoted}' is not one. {Hint(command)}"],
             ErrorLines(error));
         Assert.Equal(string.Empty, output);
     }
@@ -104,12 +127,18 @@ public class NumericOptionTests
     [InlineData("bench", new[] { "--dimensions" }, "--dimensions", "no value was given.")]
     [InlineData("bench", new[] { "--dimensions=", "--json" }, "--dimensions", "no value was given.")]
     [InlineData("bench", new[] { "--dimensions=16,x" }, "--dimensions", "'x' is not one.")]
+    [InlineData("serve", new[] { "--max-request-bytes" }, "--max-request-bytes", "no value was given.")]
+    [InlineData("import", new[] { "--generate" }, "--generate", "no value was given.")]
+    [InlineData("import", new[] { "--generate", "10", "--seed=" }, "--seed", "no value was given.")]
+    [InlineData("load --mcp", new[] { "--clients", "--json" }, "--clients", "no value was given.")]
+    [InlineData("load --mcp", new[] { "--uncached-rate" }, "--uncached-rate", "no value was given.")]
+    [InlineData("demo", new[] { "--limit=abc" }, "--limit", "'abc' is not one.")]
     public void Joined_and_missing_values_are_told_the_same_way(string command, string[] arguments, string option, string problem)
     {
         (int exitCode, string output, string error) = CortexCommand.Run([.. Commands[command], .. arguments]);
 
         Assert.True(exitCode == 2, $"exit code {exitCode}; stderr: {error}");
-        Assert.Equal([$"cortex: {option} takes {Takes[option]}; {problem}", UsageHint], ErrorLines(error));
+        Assert.Equal([$"cortex: {option} takes {Takes[option]}; {problem} {Hint(command)}"], ErrorLines(error));
         Assert.Equal(string.Empty, output);
     }
 
@@ -230,6 +259,9 @@ public class NumericOptionTests
         Assert.Contains($"cortex load: {concurrency} clients for {shown} on ", error);
         Assert.Matches(@"(?m)^Load run: [\d,]+ requests ", output);
     }
+
+    /// <summary>The end of the error line: where the help of the command is.</summary>
+    private static string Hint(string command) => $"(cortex {Commands[command][0]} --help for usage)";
 
     /// <summary>Standard error's lines, without the final line break.</summary>
     private static string[] ErrorLines(string error) => error.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n');
