@@ -203,10 +203,7 @@ public sealed partial class CortexProcess : IAsyncDisposable
     public async Task SignalAsync(string signal)
     {
         Assert.False(_process.HasExited, $"{_description} exited before SIG{signal}; stderr:\n{Error}");
-        Assert.False(Ignores(_process.Id, signal), $"the child ignores SIG{signal}; the test cannot send it");
-        using Process kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync();
-        Assert.Equal(0, kill.ExitCode);
+        await Signals.SendAsync(_process, signal);
     }
 
     /// <summary>kill -9: the process gets no chance to flush or clean up.</summary>
@@ -265,20 +262,6 @@ public sealed partial class CortexProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-    }
-
-    /// <summary>Whether process <paramref name="pid"/> has SIG<paramref name="signal"/> ignored (bit n - 1 of SigIgn in /proc/pid/status for signal n).</summary>
-    private static bool Ignores(int pid, string signal)
-    {
-        int number = signal switch
-        {
-            "INT" => 2,
-            "TERM" => 15,
-            _ => throw new ArgumentException($"no signal number for '{signal}'", nameof(signal)),
-        };
-        string status = File.ReadAllText($"/proc/{pid}/status");
-        Match ignored = Regex.Match(status, @"(?m)^SigIgn:\s*([0-9a-fA-F]+)$");
-        return ignored.Success && (ulong.Parse(ignored.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture) & (1UL << (number - 1))) != 0;
     }
 
     [GeneratedRegex(@"MCP at (http://[^,\s]+/mcp)")]
