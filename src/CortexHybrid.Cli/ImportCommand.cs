@@ -130,22 +130,16 @@ internal static partial class ImportCommand
         progress.Finish();
         long total = await memory.CountAsync(cancellationToken: CancellationToken.None);
         double seconds = stopwatch.Elapsed.TotalSeconds;
-        if (stoppedBy is not null)
-        {
-            // Like a finished import, exit 0: the batches stored before the signal are in the store, the rest is for the next run.
-            long stored = total - before;
-            Console.WriteLine(
-                $"Imported {source} into {directory}: {stored:N0} added, {present:N0} already present, in {seconds:0.0} s"
-                + $"{(stored > 0 ? $" ({stored / Math.Max(seconds, 1e-9):N0} texts/s)" : string.Empty)}, stopped by {stoppedBy} with {inputs.Count - stored:N0} not yet added;"
-                + $" the store holds {total:N0} {(total == 1 ? "memory" : "memories")}. Run the import again to add the rest.");
-            return ExitCodes.Success;
-        }
 
-        long added = results.Count(r => r.Added);
-        long repeated = results.Count - added;
+        // Stopped by a signal, the batches stored before it are in the store (counted there: the
+        // results went with the cancellation) and the rest is for the next run; exit 0 either way.
+        long added = stoppedBy is null ? results.Count(r => r.Added) : total - before;
+        long alreadyPresent = present + results.Count(r => !r.Added);
+        string stopped = stoppedBy is null ? string.Empty : $", stopped by {stoppedBy} with {inputs.Count - added:N0} not yet added";
         Console.WriteLine(
-            $"Imported {source} into {directory}: {added:N0} added, {present + repeated:N0} already present, in {seconds:0.0} s"
-            + $"{(added > 0 ? $" ({added / Math.Max(seconds, 1e-9):N0} texts/s)" : string.Empty)}; the store holds {total:N0} {(total == 1 ? "memory" : "memories")}.");
+            $"Imported {source} into {directory}: {added:N0} added, {alreadyPresent:N0} already present, in {seconds:0.0} s"
+            + $"{(added > 0 ? $" ({added / Math.Max(seconds, 1e-9):N0} texts/s)" : string.Empty)}{stopped}; the store holds {total:N0} {(total == 1 ? "memory" : "memories")}."
+            + (stoppedBy is null ? string.Empty : " Run the import again to add the rest."));
         return ExitCodes.Success;
     }
 
