@@ -32,4 +32,8 @@ internal static partial class MemoryLog
     [LoggerMessage(EventId = 5007, EventName = "FrequentQueriesNotSaved", Level = LogLevel.Warning,
         Message = "The counts of this run's recalls could not be saved to the {Store}; the next start warms from older counts.")]
     public static partial void FrequentQueriesNotSaved(ILogger logger, string store, Exception exception);
+
+    [LoggerMessage(EventId = 5008, EventName = "RecallPrimingFailed", Level = LogLevel.Warning,
+        Message = "Running a recall's stages once at open failed on the {Store} ({ExceptionType}: {Reason}); the first recall that finds a memory will be slower.")]
+    public static partial void PrimingFailed(ILogger logger, string store, string exceptionType, string reason);
 }

@@ -235,6 +235,7 @@ public sealed partial class SemanticMemory : IAsyncDisposable
         {
             replicaFrom = await ReplicaStartAsync(cancellationToken).ConfigureAwait(false);
             long loaded = await LoadIndexAsync(index, info.Count, progress, cancellationToken).ConfigureAwait(false);
+            await PrimeRecallAsync(cancellationToken).ConfigureAwait(false);
             _index = index;
             _batcher = new QueryBatcher(index, timeProvider: _time);
             Volatile.Write(ref _count, loaded);
