@@ -20,7 +20,7 @@ public class SimdProfilerTests
         var clock = new FakeTimeProvider();
         var slow = new ClockedKernel(clock, "slow", TimeSpan.FromTicks(3)); // 300 ns a call
         var fast = new ClockedKernel(clock, "fast", TimeSpan.FromTicks(1)); // 100 ns a call
-        SimdSpeedup result = new SimdProfiler(clock).Compare(slow, fast, operation, dimension: 48, iterations: 40, rounds: 3);
+        SimdSpeedup result = new SimdProfiler(clock) { JitWarmup = TimeSpan.Zero }.Compare(slow, fast, operation, dimension: 48, iterations: 40, rounds: 3);
 
         Assert.Equal(300, result.BaselineNanoseconds, 6);
         Assert.Equal(100, result.CandidateNanoseconds, 6);
@@ -47,9 +47,43 @@ public class SimdProfilerTests
         // b is disturbed for all of its third round (calls 16-22, after 1 warm-up call and two
         // rounds of 7): a noisy neighbour. The median ignores it.
         b.SlowCallsAt = 1 + (2 * 7);
-        double[] medians = new SimdProfiler(clock).Measure([a, b, c], SimilarityOperation.Dot, dimension: 8, iterations: 7, rounds: 5);
+        double[] medians = new SimdProfiler(clock) { JitWarmup = TimeSpan.Zero }.Measure([a, b, c], SimilarityOperation.Dot, dimension: 8, iterations: 7, rounds: 5);
 
         Assert.Equal([200.0, 500.0, 100.0], medians.Select(m => Math.Round(m, 6)));
+    }
+
+    [Fact]
+    public void The_first_measurement_of_a_kernel_and_operation_warms_up_until_the_jit_warmup_has_passed_and_later_ones_do_not()
+    {
+        var clock = new FakeTimeProvider();
+        var a = new ClockedKernel(clock, "a", TimeSpan.FromTicks(2)); // 200 ns a call
+        var b = new ClockedKernel(clock, "b", TimeSpan.FromTicks(3)); // 300 ns a call
+        var profiler = new SimdProfiler(clock) { JitWarmup = TimeSpan.FromTicks(100) }; // 10 µs
+
+        // Passes of 2 calls each (iterations / 4) on a and b, 1 µs a pass, until 10 µs have passed: 10 passes.
+        profiler.Measure([a, b], SimilarityOperation.Dot, dimension: 8, iterations: 8, rounds: 1);
+        Assert.Equal((10 * 2) + 8, a.Calls);
+        Assert.Equal((10 * 2) + 8, b.Calls);
+
+        // The same kernels and operation again: one pass only. Another operation: the full warm-up.
+        profiler.Measure([a, b], SimilarityOperation.Dot, dimension: 8, iterations: 8, rounds: 1);
+        Assert.Equal(28 + 2 + 8, a.Calls);
+        profiler.Measure([a, b], SimilarityOperation.Cosine, dimension: 8, iterations: 8, rounds: 1);
+        Assert.Equal(38 + (10 * 2) + 8, a.Calls);
+
+        // A kernel not measured before warms the whole set up again.
+        var c = new ClockedKernel(clock, "c", TimeSpan.FromTicks(5));
+        profiler.Measure([a, c], SimilarityOperation.Dot, dimension: 8, iterations: 8, rounds: 1);
+        Assert.Equal((8 * 2) + 8, c.Calls); // 1.4 µs a pass: 7 passes reach only 9.8 µs, 8 reach 11.2
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(60_001)]
+    public void A_jit_warmup_below_zero_or_above_a_minute_is_rejected(int milliseconds)
+    {
+        var thrown = Assert.Throws<ArgumentOutOfRangeException>("JitWarmup", () => new SimdProfiler { JitWarmup = TimeSpan.FromMilliseconds(milliseconds) });
+        Assert.Contains("from zero to one minute", thrown.Message, StringComparison.Ordinal);
     }
 
     [Fact]
