@@ -24,10 +24,18 @@ public sealed class ClusterTests(ITestOutputHelper output)
     private long _calls;
     private long _failures;
     private long _stale;
+    /// <summary>The phase whose change is read by the feeds' catch-up after PostgreSQL was away: bounded by their reconnect delay, not by the target.</summary>
+    private const string CatchUpPhase = "postgres restart";
+
+    /// <summary>Every propagation outside <see cref="CatchUpPhase"/>: what the 250 ms target is about.</summary>
     private readonly List<double> _propagationMs = [];
     private readonly Dictionary<string, double> _slowestByPhase = [];
+    private readonly Dictionary<string, int> _lateByPhase = [];
     private readonly Dictionary<string, double> _slowestCallByPhase = [];
     private string _phase = "start";
+
+    /// <summary>Guards the figures: the instances are polled at once.</summary>
+    private readonly Lock _sync = new();
     private readonly List<string> _failureMessages = [];
 
     [Fact]
@@ -107,13 +115,28 @@ public sealed class ClusterTests(ITestOutputHelper output)
         await ForgetAsync(clientB, ferry);
         await AwaitAsync(all, "what time does the ferry leave?", ferry, present: false);
 
-        // PostgreSQL restarted: the instances reconnect and catch up.
-        _phase = "postgres restart";
-        await postgres.RestartAsync();
+        // PostgreSQL stopped and started again: the instances reconnect and catch up. B and C have
+        // logged their feeds' loss (event 5101) before it is back, so the memory A remembers as soon
+        // as it can is committed while their feeds wait to reconnect (100 ms doubling): they read it
+        // by sequence number on reconnecting (event 5102), as they would anything committed meanwhile.
+        _phase = CatchUpPhase;
+        await postgres.StopAsync();
+        foreach (CortexProcess instance in (CortexProcess[])[b, c])
+        {
+            await instance.WaitForErrorLineAsync("change feed of the PostgreSQL store", CortexProcess.StartTimeout);
+        }
+
+        await postgres.StartAsync();
         long passport = await RememberAsync(clientA, "The passports expire in March; renew them in January.");
         await AwaitAsync(all, "when do the passports expire?", passport, present: true);
+        _phase = "after the postgres restart";
         long bins = await RememberAsync(clientB, "Recycling bins go out on Wednesday evenings.");
         await AwaitAsync(all, "which evening do the bins go out?", bins, present: true);
+        foreach (CortexProcess instance in (CortexProcess[])[b, c])
+        {
+            Assert.Contains(instance.ErrorLines, l => l.Contains("has no connection", StringComparison.Ordinal));
+            Assert.Contains(instance.ErrorLines, l => l.Contains("is connected again", StringComparison.Ordinal));
+        }
 
         // One instance killed: the other two are unaffected.
         _phase = "instance killed";
@@ -137,8 +160,9 @@ public sealed class ClusterTests(ITestOutputHelper output)
         _propagationMs.Sort();
         output.WriteLine(
             $"cluster: {_calls} calls, {_failures} failures, {_stale} stale reads (a change not seen within {PropagationBound.TotalSeconds:0} s); "
-            + $"propagation to another instance over {_propagationMs.Count} observations: median {Percentile(0.5):0} ms, p99 {Percentile(0.99):0} ms, max {Percentile(1):0} ms; "
-            + $"{_propagationMs.Count(ms => ms > TargetBound.TotalMilliseconds)} seen later than the {TargetBound.TotalMilliseconds:0} ms target");
+            + $"propagation to another instance over {_propagationMs.Count} observations (all but the catch-up after the PostgreSQL restart): median {Percentile(0.5):0} ms, p99 {Percentile(0.99):0} ms, max {Percentile(1):0} ms; "
+            + $"{_lateByPhase.Values.Sum()} seen later than the {TargetBound.TotalMilliseconds:0} ms target"
+            + (_lateByPhase.Count == 0 ? string.Empty : $" ({string.Join(", ", _lateByPhase.Select(p => $"{p.Value} in {p.Key}"))})"));
         foreach ((string phase, double slowest) in _slowestByPhase)
         {
             output.WriteLine($"slowest propagation, {phase}: {slowest:0} ms; slowest call: {_slowestCallByPhase.GetValueOrDefault(phase):0} ms");
@@ -189,32 +213,53 @@ public sealed class ClusterTests(ITestOutputHelper output)
 
     private double Percentile(double p) => _propagationMs.Count == 0 ? 0 : _propagationMs[(int)Math.Min(_propagationMs.Count - 1, Math.Ceiling(p * _propagationMs.Count) - 1 < 0 ? 0 : Math.Ceiling(p * _propagationMs.Count) - 1)];
 
-    /// <summary>Polls each instance until <paramref name="id"/> is (or is no longer) among the query's hits; past the bound, a stale read.</summary>
+    /// <summary>
+    /// Polls every instance at once until <paramref name="id"/> is (or is no longer) among the
+    /// query's hits, each timed from the change's return (the moment this is called); past the
+    /// bound, a stale read.
+    /// </summary>
     private async Task AwaitAsync(IEnumerable<(string Name, MemoryToolClient Client)> instances, string query, long id, bool present, string[]? tags = null)
     {
         var clock = Stopwatch.StartNew();
-        foreach ((string name, MemoryToolClient client) in instances)
+        await Task.WhenAll(instances.Select(async instance =>
         {
             while (true)
             {
-                long[] ids = await RecallIdsAsync(client, query, tags);
+                long[] ids = await RecallIdsAsync(instance.Client, query, tags);
+                double elapsed = clock.Elapsed.TotalMilliseconds;
                 if (ids.Contains(id) == present)
                 {
-                    _propagationMs.Add(clock.Elapsed.TotalMilliseconds);
-                    _slowestByPhase[_phase] = Math.Max(_slowestByPhase.GetValueOrDefault(_phase), clock.Elapsed.TotalMilliseconds);
-                    break;
+                    lock (_sync)
+                    {
+                        _slowestByPhase[_phase] = Math.Max(_slowestByPhase.GetValueOrDefault(_phase), elapsed);
+                        if (_phase != CatchUpPhase)
+                        {
+                            _propagationMs.Add(elapsed);
+                        }
+
+                        if (elapsed > TargetBound.TotalMilliseconds)
+                        {
+                            _lateByPhase[_phase] = _lateByPhase.GetValueOrDefault(_phase) + 1;
+                        }
+                    }
+
+                    return;
                 }
 
                 if (clock.Elapsed > PropagationBound)
                 {
-                    _stale++;
-                    _failureMessages.Add($"{name} still {(present ? "lacks" : "has")} memory {id} for '{query}' after {PropagationBound.TotalSeconds:0} s");
-                    break;
+                    lock (_sync)
+                    {
+                        _stale++;
+                        _failureMessages.Add($"{instance.Name} still {(present ? "lacks" : "has")} memory {id} for '{query}' after {PropagationBound.TotalSeconds:0} s");
+                    }
+
+                    return;
                 }
 
                 await Task.Delay(20);
             }
-        }
+        }));
     }
 
     private async Task<long[]> RecallIdsAsync(MemoryToolClient client, string query, string[]? tags = null)
@@ -248,26 +293,33 @@ public sealed class ClusterTests(ITestOutputHelper output)
     /// <summary>A counted tool call: an error result or an exception is a failure (recorded, not thrown), with an undefined result.</summary>
     private async Task<JsonElement> Call(MemoryToolClient client, string tool, Dictionary<string, object?>? arguments = null)
     {
-        _calls++;
+        Interlocked.Increment(ref _calls);
         var clock = Stopwatch.StartNew();
+        string? failure;
+        JsonElement reply = default;
         try
         {
             CallToolResult result = await client.Client.CallToolAsync(tool, arguments ?? []);
-            _slowestCallByPhase[_phase] = Math.Max(_slowestCallByPhase.GetValueOrDefault(_phase), clock.Elapsed.TotalMilliseconds);
-            if (result.IsError == true || result.StructuredContent is null)
-            {
-                _failures++;
-                _failureMessages.Add($"{tool}: {string.Join(" ", result.Content.OfType<TextContentBlock>().Select(t => t.Text))}");
-                return default;
-            }
-
-            return result.StructuredContent.Value.Clone();
+            failure = result.IsError == true || result.StructuredContent is null
+                ? $"{tool}: {string.Join(" ", result.Content.OfType<TextContentBlock>().Select(t => t.Text))}"
+                : null;
+            reply = failure is null ? result.StructuredContent!.Value.Clone() : default;
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            _failures++;
-            _failureMessages.Add($"{tool}: {exception.GetType().Name}: {exception.Message}");
-            return default;
+            failure = $"{tool}: {exception.GetType().Name}: {exception.Message}";
         }
+
+        lock (_sync)
+        {
+            _slowestCallByPhase[_phase] = Math.Max(_slowestCallByPhase.GetValueOrDefault(_phase), clock.Elapsed.TotalMilliseconds);
+            if (failure is not null)
+            {
+                _failures++;
+                _failureMessages.Add(failure);
+            }
+        }
+
+        return reply;
     }
 }
