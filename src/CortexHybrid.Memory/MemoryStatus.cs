@@ -21,7 +21,7 @@ public sealed record MemoryStatus
     /// <summary>Seconds since the memory was opened.</summary>
     public required double UptimeSeconds { get; init; }
 
-    /// <summary>Latency per operation over the monitor's window (remember, recall.cached, recall.uncached, forget, list_memories, memory_status).</summary>
+    /// <summary>Latency per operation over the monitor's window (remember, recall.cached, recall.uncached, forget, forget_tagged, list_memories, memory_status).</summary>
     public required IReadOnlyList<ToolFigures> Tools { get; init; }
 
     /// <summary>How often recalls and query embeddings came from the cache.</summary>

@@ -172,6 +172,71 @@ public sealed partial class SemanticMemory
         }
     }
 
+    /// <summary>
+    /// Forgets every memory carrying <paramref name="tag"/>: each gone from the store, the index
+    /// and every cached recall, as <see cref="ForgetAsync"/> would, under one hold of the write gate.
+    /// </summary>
+    /// <param name="tag">The tag: 1 to <see cref="SemanticMemoryOptions.MaxTagLength"/> characters once trimmed.</param>
+    /// <param name="cancellationToken">
+    /// Cancels the call between deletes: those committed stay forgotten (and out of every recall),
+    /// the rest stay; calling again forgets them.
+    /// </param>
+    /// <returns>The ids forgotten, ascending; empty when no memory carries the tag.</returns>
+    /// <exception cref="InvalidMemoryInputException">The tag is empty, too long or holds a control character.</exception>
+    /// <exception cref="InvalidOperationException">The memory is not open.</exception>
+    /// <exception cref="ObjectDisposedException">The memory is disposed.</exception>
+    /// <remarks>
+    /// One delete per memory, each its own commit: over a shared store, each is a change every other
+    /// instance applies to its index (and its cached recalls) as it commits. A memory another
+    /// instance forgets meanwhile is left out of the ids returned.
+    /// </remarks>
+    public async Task<IReadOnlyList<long>> ForgetTaggedAsync(string tag, CancellationToken cancellationToken = default)
+    {
+        VectorIndex index = OpenIndex();
+        using RequestTimer timer = _monitor.StartRequest(ForgetTaggedOperation);
+        try
+        {
+            string only = _rules.Tags([tag], "tag")[0];
+            await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var forgotten = new List<long>();
+            try
+            {
+                IReadOnlySet<long> ids = await _store.IdsWithAllTagsAsync([only], cancellationToken).ConfigureAwait(false);
+                foreach (long id in ids.Order())
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (!await _store.DeleteAsync(id, cancellationToken).ConfigureAwait(false))
+                    {
+                        continue; // forgotten by another instance since the ids were read
+                    }
+
+                    forgotten.Add(id);
+                    if (index.Remove(id))
+                    {
+                        Interlocked.Decrement(ref _count);
+                    }
+                }
+            }
+            finally
+            {
+                // Also when cancelled or failed part-way: what was deleted must not be recalled from the cache.
+                if (forgotten.Count > 0)
+                {
+                    Interlocked.Increment(ref _generation);
+                }
+
+                _writeGate.Release();
+            }
+
+            return forgotten;
+        }
+        catch (Exception exception)
+        {
+            timer.Fail(FailureCategory(exception, cancellationToken));
+            throw;
+        }
+    }
+
     /// <summary>Stores validated, embedded inputs and adds the new ones to the index, as one write.</summary>
     private async Task<IReadOnlyList<StoreResult>> StoreAsync(VectorIndex index, IReadOnlyList<MemoryInput> inputs, float[][] vectors, CancellationToken cancellationToken)
     {

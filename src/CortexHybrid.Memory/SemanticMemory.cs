@@ -40,7 +40,7 @@ namespace CortexHybrid.Memory;
 /// </para>
 /// <para>
 /// Operations are recorded in the monitor as <c>remember</c>, <c>recall.cached</c>,
-/// <c>recall.uncached</c>, <c>forget</c>, <c>list_memories</c> and <c>memory_status</c> (the MCP
+/// <c>recall.uncached</c>, <c>forget</c>, <c>forget_tagged</c>, <c>list_memories</c> and <c>memory_status</c> (the MCP
 /// tools' names), with stages <c>embed</c>, <c>filter</c>, <c>search</c>, <c>fetch</c> and
 /// <c>store</c>; failures by category: <c>validation</c>, <c>not_found</c>, <c>timeout</c>,
 /// <c>cancelled</c>, <c>internal</c>.
@@ -63,6 +63,9 @@ public sealed partial class SemanticMemory : IAsyncDisposable
 
     /// <summary>The monitor's operation name of <see cref="ForgetAsync"/>.</summary>
     public const string ForgetOperation = "forget";
+
+    /// <summary>The monitor's operation name of <see cref="ForgetTaggedAsync"/>.</summary>
+    public const string ForgetTaggedOperation = "forget_tagged";
 
     /// <summary>The monitor's operation name of <see cref="ListRecentAsync"/>.</summary>
     public const string ListOperation = "list_memories";

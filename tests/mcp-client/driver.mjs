@@ -15,13 +15,14 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CallToolResultSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
 
-const TOOL_NAMES = ["forget", "list_memories", "memory_status", "recall", "remember"];
+const TOOL_NAMES = ["forget", "forget_tagged", "list_memories", "memory_status", "recall", "remember"];
 
 /** The arguments each tool's input schema must list, and those it must require. */
 const SCHEMAS = {
   remember: { properties: ["text", "tags", "metadata"], required: ["text"] },
   recall: { properties: ["query", "k", "tags", "minScore"], required: ["query"] },
   forget: { properties: ["id"], required: ["id"] },
+  forget_tagged: { properties: ["tag"], required: ["tag"] },
   list_memories: { properties: ["limit", "tag"], required: [] },
   memory_status: { properties: [], required: [] },
 };
@@ -143,7 +144,7 @@ async function scenario(client) {
     return `${info.name} ${info.version}; capabilities ${Object.keys(capabilities).join(", ")}`;
   });
 
-  await check("tools/list: exactly the five tools, each with a description and an input schema", async () => {
+  await check("tools/list: exactly the six tools, each with a description and an input schema", async () => {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name).sort();
     assert(show(names) === show(TOOL_NAMES), `tools are ${show(names)}`);
@@ -275,6 +276,21 @@ async function scenario(client) {
     return text;
   });
 
+  await check("forget_tagged: every memory with the tag is gone, the others stay", async () => {
+    const first = payload(await call("remember", { text: "The loading dock key is kept at reception.", tags: ["scratch"] })).id;
+    const second = payload(await call("remember", { text: "Parcels for the loading dock arrive after ten.", tags: ["scratch", "post"] })).id;
+    const reply = payload(await call("forget_tagged", { tag: " scratch " }));
+    const expected = [first, second].sort((x, y) => x - y);
+    assert(reply.tag === "scratch" && reply.forgotten === 2 && show(reply.ids) === show(expected), `forget_tagged gave ${show(reply)}, expected ids ${show(expected)}`);
+    const { hits } = payload(await call("recall", { query: "where is the loading dock key?", k: 10 }));
+    assert(!hits.some((h) => expected.includes(h.id)), `forgotten ids still recalled: ${show(hits.map((h) => h.id))}`);
+    const listed = payload(await call("list_memories", {}));
+    assert(listed.total === FACTS.length - 1, `total after forget_tagged is ${listed.total}, expected ${FACTS.length - 1}`);
+    const again = payload(await call("forget_tagged", { tag: "scratch" }));
+    assert(again.forgotten === 0 && again.ids.length === 0, `forget_tagged again gave ${show(again)}`);
+    return `forgot ${reply.ids.join(",")}; again: ${again.forgotten}`;
+  });
+
   await check("memory_status: the structured content matches the tool's declared output schema", async () => {
     // callTool validates structuredContent against the outputSchema listed by tools/list.
     const status = payload(await call("memory_status", {}));
@@ -300,6 +316,7 @@ async function scenario(client) {
     ["k as a string", "recall", { query: "backups", k: "5" }, [/\bk\b/, /integer/, /string/]],
     ["minScore=2", "recall", { query: "backups", minScore: 2 }, [/minScore/, /-1 to 1/]],
     ["unknown id", "forget", { id: 987654321 }, [/987654321/]],
+    ["empty tag to forget", "forget_tagged", { tag: "  " }, [/\btag\b/, /empty/]],
     ["missing required argument", "recall", { k: 3 }, [/\bquery\b/]],
     ["unknown argument", "recall", { query: "backups", kk: 3 }, [/\bkk\b/]],
   ];

@@ -6,7 +6,7 @@ namespace CortexHybrid.Memory.Mcp;
 
 /// <summary>
 /// The semantic memory as MCP tools: <c>remember</c>, <c>recall</c>, <c>forget</c>,
-/// <c>list_memories</c> and <c>memory_status</c>. Register them with
+/// <c>forget_tagged</c>, <c>list_memories</c> and <c>memory_status</c>. Register them with
 /// <c>services.AddMcpServer().WithMemoryTools()</c> beside <c>AddSemanticMemory()</c>.
 /// </summary>
 /// <remarks>
@@ -74,6 +74,22 @@ public sealed class MemoryTools(SemanticMemory memory)
     {
         bool forgotten = await Invoke(() => memory.ForgetAsync(id, cancellationToken)).ConfigureAwait(false);
         return forgotten ? new ForgetReply(id, Forgotten: true) : throw new McpException($"No memory has id {id}.");
+    }
+
+    /// <summary>The <c>forget_tagged</c> tool.</summary>
+    /// <param name="tag">The tag.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The tag, how many memories were forgotten and their ids.</returns>
+    /// <exception cref="McpException">The tag is out of range.</exception>
+    [McpServerTool(Name = "forget_tagged", Title = "Forget tagged", Destructive = true, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
+    [Description("Delete every memory carrying a tag (as remember stored it). They are gone from every later recall; "
+        + "none carrying it is not an error: the count is 0.")]
+    public async Task<ForgetTaggedReply> ForgetTaggedAsync(
+        [Description("The tag whose memories to forget, up to 64 characters.")] string tag,
+        CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<long> ids = await Invoke(() => memory.ForgetTaggedAsync(tag, cancellationToken)).ConfigureAwait(false);
+        return new ForgetTaggedReply(tag.Trim(), ids.Count, ids);
     }
 
     /// <summary>The <c>list_memories</c> tool.</summary>

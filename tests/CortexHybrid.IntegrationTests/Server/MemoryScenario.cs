@@ -13,7 +13,7 @@ namespace CortexHybrid.IntegrationTests.Server;
 /// </summary>
 public static class MemoryScenario
 {
-    private static readonly string[] ToolNames = ["forget", "list_memories", "memory_status", "recall", "remember"];
+    private static readonly string[] ToolNames = ["forget", "forget_tagged", "list_memories", "memory_status", "recall", "remember"];
 
     public static async Task RunAsync(MemoryToolClient memory)
     {
@@ -189,6 +189,7 @@ public static class MemoryScenario
             ["remember"] = (["text", "tags", "metadata"], ["text"]),
             ["recall"] = (["query", "k", "tags", "minScore"], ["query"]),
             ["forget"] = (["id"], ["id"]),
+            ["forget_tagged"] = (["tag"], ["tag"]),
             ["list_memories"] = (["limit", "tag"], []),
             ["memory_status"] = ([], []),
         };

@@ -65,6 +65,28 @@ public sealed class SemanticMemoryReplicaTests(PostgresStoreFixture fixture, ITe
     }
 
     [Fact]
+    public async Task Memories_forgotten_by_tag_on_one_instance_leave_the_others_results_their_cached_ones_included()
+    {
+        string schema = PostgresStoreFixture.NewSchema();
+        await using Instance a = await Instance.OpenAsync(fixture, schema);
+        long hose = (await a.Memory.RememberAsync("the garden hose hangs behind the shed", ["garden"])).Id;
+        long shears = (await a.Memory.RememberAsync("the garden shears are in the shed", ["garden", "tools"])).Id;
+        long drill = (await a.Memory.RememberAsync("the drill is in the shed", ["tools"])).Id;
+        await using Instance b = await Instance.OpenAsync(fixture, schema);
+
+        // A caches the filtered response; B forgets the tag.
+        Assert.Equal([hose, shears], (await a.Memory.RecallAsync("shed garden", k: 5, tags: ["garden"])).Select(h => h.Id).Order());
+        Assert.Equal([hose, shears], await b.Memory.ForgetTaggedAsync("garden"));
+
+        await PollAsync(() => a.Memory.RecallAsync("shed garden", k: 5, tags: ["garden"]), hits => hits.Count == 0 ? hits : null);
+        long last = await a.Store.ReadLastSequenceAsync();
+        await PollAsync(() => Task.FromResult(a.Memory.AppliedChangeSequence >= last ? (object)true : null), x => x);
+        Assert.Equal([drill], (await a.Memory.RecallAsync("in the shed", k: 5)).Select(h => h.Id));
+        Assert.Equal((1L, 1L), (await a.Memory.CountAsync(), await b.Memory.CountAsync()));
+        Assert.Empty(await a.Memory.ForgetTaggedAsync("garden"));
+    }
+
+    [Fact]
     public async Task A_memory_forgotten_on_an_instance_whose_replica_had_not_seen_it_keeps_the_count_right()
     {
         string schema = PostgresStoreFixture.NewSchema();

@@ -164,6 +164,43 @@ public sealed class SemanticMemoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Forgetting_a_tag_forgets_every_memory_carrying_it_and_nothing_else_cached_recalls_included()
+    {
+        long first = (await _memory.RememberAsync("the garden hose hangs behind the shed", ["garden"])).Id;
+        long second = (await _memory.RememberAsync("the garden shears are in the shed", ["garden", "tools"])).Id;
+        long kept = (await _memory.RememberAsync("the drill is in the shed", ["tools"])).Id;
+        Assert.Equal(2, (await _memory.RecallAsync("shed garden", k: 5, tags: ["garden"])).Count); // cached now
+        Assert.Equal(3, (await _memory.RecallAsync("in the shed", k: 5)).Count);
+
+        Assert.Equal([first, second], await _memory.ForgetTaggedAsync("  garden "));
+
+        Assert.Empty(await _memory.RecallAsync("shed garden", k: 5, tags: ["garden"]));
+        Assert.Equal([kept], (await _memory.RecallAsync("in the shed", k: 5)).Select(h => h.Id));
+        Assert.Equal(1, await _memory.CountAsync());
+        Assert.Equal(0, await _memory.CountAsync("garden"));
+        Assert.Equal(1, await _memory.CountAsync("tools"));
+        Assert.Empty(await _memory.ForgetTaggedAsync("garden")); // none left: not an error
+        Assert.Contains(_memory.GetStatus().Tools, t => t.Name == SemanticMemory.ForgetTaggedOperation && t.Calls == 2);
+
+        // Gone from the store too: a reopened memory rebuilds its index without them.
+        await ReopenAsync();
+        Assert.Equal([kept], (await _memory.RecallAsync("in the shed", k: 5)).Select(h => h.Id));
+    }
+
+    [Theory]
+    [InlineData("", "tag[0] is empty")]
+    [InlineData("   ", "tag[0] is empty")]
+    [InlineData("a\u0001b", "control character")]
+    public async Task A_bad_tag_to_forget_is_refused_in_one_line_and_nothing_is_forgotten(string tag, string message)
+    {
+        await _memory.RememberAsync("a memory that stays", ["stays"]);
+        var thrown = await Assert.ThrowsAsync<InvalidMemoryInputException>(() => _memory.ForgetTaggedAsync(tag));
+        Assert.Contains(message, thrown.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', thrown.Message);
+        Assert.Equal(1, await _memory.CountAsync());
+    }
+
+    [Fact]
     public async Task Reopening_rebuilds_the_index_from_the_store_with_progress()
     {
         IReadOnlyList<RememberResult> stored = await _memory.RememberManyAsync(
