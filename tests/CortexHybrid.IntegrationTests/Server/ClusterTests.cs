@@ -50,9 +50,10 @@ public sealed class ClusterTests(ITestOutputHelper output)
         var environment = new Dictionary<string, string?> { ["CORTEX_POSTGRES"] = postgres.ConnectionString };
 
         // Started one after another: the first creates the schema; three model loads at once on 2 cores is slow anyway.
+        // A and B take PostgreSQL from CORTEX_POSTGRES, C from --postgres.
         await using CortexProcess a = await CortexProcess.StartServingAsync(["--redis", redisEndpoint], environment);
         await using CortexProcess b = await CortexProcess.StartServingAsync(["--redis", redisEndpoint], environment);
-        await using CortexProcess c = await CortexProcess.StartServingAsync(["--redis", redisEndpoint], environment);
+        await using CortexProcess c = await CortexProcess.StartServingAsync(["--postgres", postgres.ConnectionString, "--redis", redisEndpoint]);
         await using MemoryToolClient clientA = await MemoryToolClient.ConnectHttpAsync(a.Endpoint!);
         await using MemoryToolClient clientB = await MemoryToolClient.ConnectHttpAsync(b.Endpoint!);
         await using MemoryToolClient clientC = await MemoryToolClient.ConnectHttpAsync(c.Endpoint!);
@@ -82,16 +83,20 @@ public sealed class ClusterTests(ITestOutputHelper output)
         await ForgetAsync(clientC, boiler);
         await AwaitAsync([("A", clientA), ("B", clientB), ("C", clientC)], Query, boiler, present: false);
 
-        // A tagged memory forgotten on B: gone from A's and C's tag-filtered recalls (both had them
-        // cached) and from A's count of the tag.
-        _phase = "tagged forget";
+        // The tag removed on B (forget_tagged): its memories gone from A's and C's tag-filtered
+        // recalls (both had them cached) and from A's count of the tag; an untagged one stays.
+        _phase = "tag removal";
         string[] garden = ["garden"];
         const string Hose = "where is the garden hose?";
         long hose = await RememberAsync(clientA, "The garden hose hangs on the hook behind the shed door.", garden);
+        long shears = await RememberAsync(clientC, "The garden shears are in the shed drawer.", garden);
         await AwaitAsync(all, Hose, hose, present: true, garden);
-        Assert.Equal(1, (await Call(clientA, "list_memories", new Dictionary<string, object?> { ["tag"] = "garden" })).GetProperty("total").GetInt64());
-        await ForgetAsync(clientB, hose);
+        await AwaitAsync(all, Hose, shears, present: true, garden);
+        Assert.Equal(2, (await Call(clientA, "list_memories", new Dictionary<string, object?> { ["tag"] = "garden" })).GetProperty("total").GetInt64());
+        JsonElement removed = await Call(clientB, "forget_tagged", new Dictionary<string, object?> { ["tag"] = "garden" });
+        Assert.Equal([hose, shears], removed.GetProperty("ids").EnumerateArray().Select(i => i.GetInt64()).Order());
         await AwaitAsync([("A", clientA), ("C", clientC), ("B", clientB)], Hose, hose, present: false, garden);
+        await AwaitAsync([("A", clientA), ("C", clientC), ("B", clientB)], Hose, shears, present: false, garden);
         Assert.Equal(0, (await Call(clientA, "list_memories", new Dictionary<string, object?> { ["tag"] = "garden" })).GetProperty("total").GetInt64());
 
         // Redis killed mid-run and restarted: calls go on throughout (new query texts reach Redis for their embeddings).
