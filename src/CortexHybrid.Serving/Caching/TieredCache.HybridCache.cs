@@ -19,7 +19,7 @@ public sealed partial class TieredCache
     {
         ValidateKey(key);
         ThrowIfDisposed();
-        if (_level1.TryGetValue(key, out object? found) && found is CacheEntry fresh && IsFresh(fresh))
+        if (_level1.TryGetValue(key, out CacheEntry? fresh) && IsFresh(fresh))
         {
             RecordRead(fresh);
             _level1Hits.Increment();

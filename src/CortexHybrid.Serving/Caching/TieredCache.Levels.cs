@@ -80,7 +80,7 @@ public sealed partial class TieredCache
     {
         ApplyReadsLocked();
         long now = NowTicks();
-        if (_level1.TryGetValue(key, out object? inLevel1) && inLevel1 is CacheEntry first)
+        if (_level1.TryGetValue(key, out CacheEntry? first))
         {
             if (!first.IsExpiredAt(now))
             {
@@ -149,7 +149,7 @@ public sealed partial class TieredCache
         }
 
         entry.Level = CacheLevel.Level1;
-        _level1.Set(entry.Key, entry);
+        _level1[entry.Key] = entry;
         _level1Policy.Add(entry);
         while (_level1Policy.Count > _options.L1Capacity
             || (_options.L1MaxBytes is long budget && _level1Policy.StoredBytes > budget))
@@ -244,7 +244,7 @@ public sealed partial class TieredCache
     {
         _removalEpoch++;
         bool found = false;
-        if (_level1.TryGetValue(key, out object? inLevel1) && inLevel1 is CacheEntry first)
+        if (_level1.TryGetValue(key, out CacheEntry? first))
         {
             RemoveFromLevel1Locked(first);
             found = true;
@@ -275,7 +275,7 @@ public sealed partial class TieredCache
 
     private void RemoveFromLevel1Locked(CacheEntry entry)
     {
-        _level1.Remove(entry.Key);
+        _level1.TryRemove(entry.Key, out _);
         _level1Policy.Remove(entry);
         entry.Level = CacheLevel.None;
     }

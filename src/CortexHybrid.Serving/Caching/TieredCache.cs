@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using CortexHybrid.Caching.Policies;
 using CortexHybrid.Concurrency;
 using Microsoft.Extensions.Caching.Distributed;
@@ -77,7 +78,8 @@ public sealed partial class TieredCache : IDisposable
     private readonly TieredCacheOptions _options;
     private readonly TimeProvider _time;
     private readonly bool _systemClock;
-    private readonly MemoryCache _level1;
+    /// <summary>Level 1's entries by key: written under <see cref="_sync"/>, read without a lock on the hit path.</summary>
+    private readonly ConcurrentDictionary<string, CacheEntry> _level1 = new();
     private readonly Level1Policy _level1Policy;
     private readonly Dictionary<string, CacheEntry> _level2 = new(StringComparer.Ordinal);
     private readonly RecencyList _level2Order = new();
@@ -176,11 +178,6 @@ public sealed partial class TieredCache : IDisposable
         _logger = logger ?? NullLogger.Instance;
         _systemClock = ReferenceEquals(_time, TimeProvider.System);
 
-        // Level 1 keeps its own order and expiry (MemoryCache is not an LRU: over SizeLimit it
-        // rejects new entries and compacts in chunks), so MemoryCache gets no limit and no
-        // expirations. It still reads its clock on every lookup (for LastAccessed, which only
-        // sliding expiration and compaction use): a frozen clock saves that read on the hit path.
-        _level1 = new MemoryCache(new MemoryCacheOptions { Clock = FrozenClock.Instance });
         if (shared is not null)
         {
             _shared = shared;
@@ -358,7 +355,7 @@ public sealed partial class TieredCache : IDisposable
         DetachShared();
         lock (_sync)
         {
-            _level1.Dispose();
+            _level1.Clear();
             _level1Policy.Clear();
             Array.Clear(_reads);
             _level2.Clear();
@@ -370,7 +367,7 @@ public sealed partial class TieredCache : IDisposable
 
     private bool TryGetFromLevel1(string key, [NotNullWhen(true)] out CacheEntry? entry)
     {
-        if (_level1.TryGetValue(key, out object? found) && found is CacheEntry fresh && IsFresh(fresh))
+        if (_level1.TryGetValue(key, out CacheEntry? fresh) && IsFresh(fresh))
         {
             RecordRead(fresh);
             entry = fresh;
