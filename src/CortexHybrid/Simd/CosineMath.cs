@@ -15,6 +15,12 @@ internal static class CosineMath
     private const float MinSquaredNorm = 1f / 18446744073709551616f;
 
     /// <summary>
+    /// 2^100: the largest f32 squared norm the f32 division takes, so <c>sqrt(x·x) · sqrt(y·y)</c>
+    /// stays below 2^100 and cannot overflow. Larger (or infinite) norms take the f64 path.
+    /// </summary>
+    private const float MaxSquaredNorm = 1267650600228229401496703205376f;
+
+    /// <summary>
     /// The cosine from f32 sums when both squared norms are well scaled; otherwise recomputed in
     /// f64 from the vectors themselves.
     /// </summary>
@@ -22,14 +28,20 @@ internal static class CosineMath
     public static float Combine(ReadOnlySpan<float> x, ReadOnlySpan<float> y, float xy, float xx, float yy) =>
         IsWellScaled(xx) && IsWellScaled(yy) ? FromParts(xy, xx, yy) : InDouble(x, y);
 
-    /// <summary>True when an f32 squared norm is at least 2^-64 and finite (false for NaN).</summary>
+    /// <summary>True when an f32 squared norm is within [2^-64, 2^100] (false for NaN).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsWellScaled(float squaredNorm) =>
-        squaredNorm >= MinSquaredNorm && squaredNorm <= float.MaxValue;
+        squaredNorm >= MinSquaredNorm && squaredNorm <= MaxSquaredNorm;
 
-    /// <summary>Divides in f64, so <c>x·x · y·y</c> cannot overflow; clamps rounding to [-1, 1].</summary>
+    /// <summary>
+    /// f32 throughout, as the Rust crate's <c>cosine_from_parts</c>: both norms well scaled, the
+    /// product of the two roots lies in [2^-64, 2^100]. Two independent f32 roots and an f32
+    /// division are shorter in latency than an f64 root and division (which made a short cosine
+    /// 1.16-1.27x TensorPrimitives at 16 to 128 floats). Clamps rounding to [-1, 1]; NaN stays NaN.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float FromParts(float xy, float xx, float yy) =>
-        Clamp(xy / Math.Sqrt((double)xx * yy));
+        Math.Clamp(xy / (MathF.Sqrt(xx) * MathF.Sqrt(yy)), -1f, 1f);
 
     /// <summary>
     /// The cosine in f64 throughout: every f32 square and product is exact in f64's range. A zero
