@@ -74,13 +74,23 @@ public class KernelContractTests
         }
 
         RunAll(); // JIT, type initializers, library loading
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++)
+
+        // Three windows of 100 rounds: an allocation per call shows in every one. A one-off by the
+        // runtime on this thread while the methods are tiered up showed once (7,160 bytes in one
+        // window of one CI run, with other tests compiling in parallel), so one clean window passes.
+        long[] windows = new long[3];
+        for (int w = 0; w < windows.Length; w++)
         {
-            RunAll();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++)
+            {
+                RunAll();
+            }
+
+            windows[w] = GC.GetAllocatedBytesForCurrentThread() - before;
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(windows.Min() == 0, $"{backend} allocated in every window: {string.Join(", ", windows)} bytes");
     }
 
     private delegate void Batch(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, Span<float> destination);
