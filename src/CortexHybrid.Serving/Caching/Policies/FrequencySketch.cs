@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace CortexHybrid.Caching.Policies;
 
@@ -17,7 +20,11 @@ internal sealed class FrequencySketch
     private const ulong ResetMask = 0x7777_7777_7777_7777UL;
     private const ulong OneMask = 0x1111_1111_1111_1111UL;
 
-    private static readonly ulong[] Seeds = [0xc3a5c85c97cb3127UL, 0xb492b66fbe98f273UL, 0x9ae16a3b2f90404fUL, 0xcbf29ce484222325UL];
+    // The four hash seeds (Caffeine's), one per counter of a key.
+    private const ulong Seed0 = 0xc3a5c85c97cb3127UL;
+    private const ulong Seed1 = 0xb492b66fbe98f273UL;
+    private const ulong Seed2 = 0x9ae16a3b2f90404fUL;
+    private const ulong Seed3 = 0xcbf29ce484222325UL;
 
     private readonly ulong[] _table;
     private readonly int _tableMask;
@@ -46,28 +53,28 @@ internal sealed class FrequencySketch
     {
         int spread = Spread(hash);
         int start = (spread & 3) << 2;
-        int frequency = MaxFrequency;
-        for (int i = 0; i < 4; i++)
-        {
-            int index = IndexOf(spread, i);
-            int count = (int)((_table[index] >> ((start + i) << 2)) & 0xF);
-            frequency = Math.Min(frequency, count);
-        }
-
-        return frequency;
+        ref ulong table = ref MemoryMarshal.GetArrayDataReference(_table);
+        int frequency = Counter(ref table, IndexOf(spread, Seed0), start);
+        frequency = Math.Min(frequency, Counter(ref table, IndexOf(spread, Seed1), start + 1));
+        frequency = Math.Min(frequency, Counter(ref table, IndexOf(spread, Seed2), start + 2));
+        return Math.Min(frequency, Counter(ref table, IndexOf(spread, Seed3), start + 3));
     }
 
     /// <summary>Counts one occurrence of the key with hash <paramref name="hash"/>; halves every counter when the sample is full.</summary>
+    /// <remarks>
+    /// On every level 1 hit (through the read buffer's drain), so the four probes are unrolled with
+    /// the seeds as constants and the table read without bounds checks: every index is masked to the
+    /// table's power-of-two length.
+    /// </remarks>
     public void Increment(int hash)
     {
         int spread = Spread(hash);
         int start = (spread & 3) << 2;
-        bool added = false;
-        for (int i = 0; i < 4; i++)
-        {
-            added |= IncrementAt(IndexOf(spread, i), start + i);
-        }
-
+        ref ulong table = ref MemoryMarshal.GetArrayDataReference(_table);
+        bool added = IncrementAt(ref table, IndexOf(spread, Seed0), start);
+        added |= IncrementAt(ref table, IndexOf(spread, Seed1), start + 1);
+        added |= IncrementAt(ref table, IndexOf(spread, Seed2), start + 2);
+        added |= IncrementAt(ref table, IndexOf(spread, Seed3), start + 3);
         if (added && ++Size >= SampleSize)
         {
             Reset();
@@ -95,24 +102,30 @@ internal sealed class FrequencySketch
         Resets++;
     }
 
-    private bool IncrementAt(int index, int counter)
+    private static int Counter(ref ulong table, int index, int counter) =>
+        (int)((Unsafe.Add(ref table, index) >> (counter << 2)) & 0xF);
+
+    private static bool IncrementAt(ref ulong table, int index, int counter)
     {
         int offset = counter << 2;
         ulong mask = 0xFUL << offset;
-        if ((_table[index] & mask) != mask)
+        ref ulong word = ref Unsafe.Add(ref table, index);
+        if ((word & mask) != mask)
         {
-            _table[index] += 1UL << offset;
+            word += 1UL << offset;
             return true;
         }
 
         return false;
     }
 
-    private int IndexOf(int item, int i)
+    private int IndexOf(int item, ulong seed)
     {
-        ulong hash = unchecked(((ulong)(uint)item + Seeds[i]) * Seeds[i]);
+        ulong hash = unchecked(((ulong)(uint)item + seed) * seed);
         hash += hash >> 32;
-        return (int)hash & _tableMask;
+        int index = (int)hash & _tableMask;
+        Debug.Assert((uint)index < (uint)_table.Length, "The mask keeps every index inside the table.");
+        return index;
     }
 
     /// <summary>A supplemental hash against poor key hashes (Caffeine's spread).</summary>

@@ -78,8 +78,9 @@ internal sealed class WTinyLfuPolicy : Level1Policy
 
     public override void Add(CacheEntry entry)
     {
-        _sketch.Increment(KeyHash.Of(entry));
-        Size(entry);
+        int hash = KeyHash.Of(entry);
+        _sketch.Increment(hash);
+        Size(hash);
         entry.Region = Level1Region.Window;
         _window.AddMostRecent(entry);
 
@@ -95,8 +96,9 @@ internal sealed class WTinyLfuPolicy : Level1Policy
 
     public override void OnRead(CacheEntry entry)
     {
-        _sketch.Increment(KeyHash.Of(entry));
-        Size(entry);
+        int hash = KeyHash.Of(entry);
+        _sketch.Increment(hash);
+        Size(hash);
         switch (entry.Region)
         {
             case Level1Region.Window:
@@ -174,9 +176,9 @@ internal sealed class WTinyLfuPolicy : Level1Policy
     }
 
     /// <summary>Feeds the sizer; every period, climbs at most <see cref="MaxStep"/> toward its target.</summary>
-    private void Size(CacheEntry entry)
+    private void Size(int hash)
     {
-        if (_sizer.Record(KeyHash.Of(entry)))
+        if (_sizer.Record(hash))
         {
             WindowShare = Math.Clamp(WindowShare + Math.Clamp(_sizer.Target - WindowShare, -MaxStep, MaxStep), 0, 1 - ProbationShare);
             ApplyShare();
