@@ -172,19 +172,25 @@ public static class AnnCompare
             rows.Add(MeasureOne(data, truth, new VectorStorageOptions { Storage = storage, KeepFullPrecision = false }, false, null));
         }
 
+        foreach (int factor in options.SignPrefilters)
+        {
+            rows.Add(MeasureOne(data, truth, new VectorStorageOptions { Storage = VectorStorage.Int8 }, true, null, factor));
+        }
+
         return rows;
     }
 
-    private static RecallRow MeasureOne(RecallData data, int[][] truth, VectorStorageOptions storage, bool isDefault, double? target)
+    private static RecallRow MeasureOne(RecallData data, int[][] truth, VectorStorageOptions storage, bool isDefault, double? target, int signPrefilter = 0)
     {
         using VectorIndex index = BuildIndex(data, storage, out _);
+        index.SignPrefilter = signPrefilter;
         var timer = Stopwatch.StartNew();
         SearchResult[][] results = SearchAll(index, data);
         double batchMicroseconds = timer.Elapsed.TotalMicroseconds / data.QueryCount;
         (double mean, double worst, double all) = Recall(results.Select(r => r.Select(h => h.Id)), truth);
         string oversample = storage.KeepFullPrecision ? $"{index.Oversample}{(isDefault ? " (default)" : string.Empty)}" : "— (no rescoring)";
         var row = new RecallRow(
-            data.Name, data.Shape, data.QueryCount, storage.Storage.ToString(), storage.KeepFullPrecision, oversample,
+            data.Name, data.Shape, data.QueryCount, signPrefilter > 0 ? $"{storage.Storage}, sign prefilter k x {signPrefilter}" : storage.Storage.ToString(), storage.KeepFullPrecision, oversample,
             mean, worst, all, index.MemoryBytes, batchMicroseconds, storage.KeepFullPrecision ? target : null);
         _log.WriteLine($"  {row.Data} {row.Shape} {row.Storage} full={row.FullPrecision} oversample {row.Oversample}: recall {row.Recall:0.0000} (worst {row.Worst:0.0}, all found {row.AllFound:P1})");
         return row;
@@ -226,6 +232,16 @@ public static class AnnCompare
         {
             _log.WriteLine($"  compare {data.Shape}: this index int8");
             rows.Add(MeasureOurs($"this index, int8 rescored (oversample {int8.Oversample})", int8, int8BuildSeconds, data, truth));
+            foreach (int factor in options.SignPrefilters)
+            {
+                var timer = Stopwatch.StartNew();
+                int8.SignPrefilter = factor;
+                double bitsSeconds = timer.Elapsed.TotalSeconds;
+                _log.WriteLine($"  compare {data.Shape}: this index int8, sign prefilter k x {factor} (bits in {bitsSeconds * 1e3:0} ms)");
+                rows.Add(MeasureOurs($"this index, int8 + sign prefilter k x {factor}, rescored (oversample {int8.Oversample})", int8, int8BuildSeconds + bitsSeconds, data, truth));
+            }
+
+            int8.SignPrefilter = 0;
         }
 
         string parameters = string.Empty;
@@ -313,12 +329,25 @@ public static class AnnCompare
                 + $"{(r.BothCores is Latency c ? $"{c.Median:0} / {c.P99:0}" : "—")} | {(r.BatchMicroseconds is double m ? $"{m:0}" : "—")} | {r.Recall:0.0000} | {buildRatio} | {oneRatio} | {bothRatio} |");
         }
 
-        CompareRow ours = rows.Find(r => r.Index.StartsWith("this index, int8", StringComparison.Ordinal))!;
         CompareRow? usearchInt8 = rows.Find(r => r.Index == "USearch HNSW i8");
+        foreach (CompareRow ours in rows.Where(r => r.Index.StartsWith("this index, int8", StringComparison.Ordinal)))
+        {
+            AppendTargets(table, ours, reference, usearchInt8, options);
+        }
+
+        table.AppendLine();
+        table.Append("Latency: one `Search` (or `usearch_search`) call per query, each timed, after " + WarmUpQueries + " warm-up queries; this index on the cores by default (`MaxDegreeOfParallelism` = " + Environment.ProcessorCount + ") and with `MaxDegreeOfParallelism` = 1; USearch on one thread. Build: `AddRange` of all rows into a new index (plus, for a sign prefilter, setting `SignPrefilter`, which computes the bits), or `usearch_reserve` then `usearch_add` of every row.");
+        return table.ToString();
+    }
+
+    private static void AppendTargets(StringBuilder table, CompareRow ours, CompareRow? reference, CompareRow? usearchInt8, AnnCompareOptions options)
+    {
+        table.AppendLine();
+        table.AppendLine($"{ours.Index}:");
+        table.AppendLine();
         if (reference is not null)
         {
             double oursBoth = ours.BothCores!.Value.Median;
-            table.AppendLine();
             table.AppendLine($"- Target: int8 rescored single query on {Environment.ProcessorCount} cores ≤ USearch f32 single query (1 thread): {oursBoth:0} µs vs {reference.OneThread.Median:0} µs, {(oursBoth <= reference.OneThread.Median ? "met" : "**missed**")}.");
             table.AppendLine($"- Target: build ≥ 20x shorter than USearch f32: {reference.BuildSeconds / ours.BuildSeconds:0}x shorter ({ours.BuildSeconds:0.00} s vs {reference.BuildSeconds:0.0} s on {options.Threads} threads), {(ours.BuildSeconds * 20 <= reference.BuildSeconds ? "met" : "**missed**")}.");
         }
@@ -327,9 +356,6 @@ public static class AnnCompare
         {
             table.AppendLine($"- Target: int8 rescored recall above USearch i8's: {ours.Recall:0.0000} vs {usearchInt8.Recall:0.0000}, {(ours.Recall > usearchInt8.Recall ? "met" : "**missed**")}.");
         }
-
-        table.Append("- Latency: one `Search` (or `usearch_search`) call per query, each timed, after " + WarmUpQueries + " warm-up queries; this index on the cores by default (`MaxDegreeOfParallelism` = " + Environment.ProcessorCount + ") and with `MaxDegreeOfParallelism` = 1; USearch on one thread. Build: `AddRange` of all rows into a new index, or `usearch_reserve` then `usearch_add` of every row.");
-        return table.ToString();
     }
 
     // ---------------------------------------------------------------- helpers

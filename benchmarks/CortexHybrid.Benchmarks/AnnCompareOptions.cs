@@ -9,7 +9,7 @@ public sealed class AnnCompareOptions
 {
     public const string Usage =
         "Usage: ann-compare [--sizes 100000x384,200000x768] [--data gaussian,clustered,minilm] [--only recall|compare] "
-        + "[--queries 1000] [--oversample 0,1,2,4,8] [--usearch f32,i8[,bf16,f16]|none] [--threads N] "
+        + "[--queries 1000] [--oversample 0,1,2,4,8] [--sign-prefilter 16,32,64|none] [--usearch f32,i8[,bf16,f16]|none] [--threads N] "
         + "[--minilm-rows 12000] [--embeddings PATH.fvecs] [--refresh-embeddings]";
 
     public List<(int Rows, int Dimension)> Sizes { get; } = [(100_000, 384), (200_000, 768)];
@@ -24,6 +24,9 @@ public sealed class AnnCompareOptions
 
     public List<int> Oversamples { get; } = [0, 1, 2, 4, 8];
 
+    /// <summary>The <see cref="CortexHybrid.Search.VectorIndex.SignPrefilter"/> factors measured on int8 (default oversample); empty for none.</summary>
+    public List<int> SignPrefilters { get; } = [16, 32, 64];
+
     public List<(string Name, ScalarKind Kind)> USearchKinds { get; } = [("f32", ScalarKind.Float32), ("i8", ScalarKind.Int8)];
 
     public int Threads { get; private set; } = Environment.ProcessorCount;
@@ -37,7 +40,7 @@ public sealed class AnnCompareOptions
     public bool Help { get; private set; }
 
     private static readonly HashSet<string> ValueNames =
-        ["--sizes", "--data", "--only", "--queries", "--oversample", "--usearch", "--threads", "--minilm-rows", "--embeddings"];
+        ["--sizes", "--data", "--only", "--queries", "--oversample", "--sign-prefilter", "--usearch", "--threads", "--minilm-rows", "--embeddings"];
 
     /// <summary>Parses <paramref name="args"/>; null and a one-line <paramref name="error"/> when they are bad.</summary>
     public static AnnCompareOptions? Parse(IReadOnlyList<string> args, out string? error)
@@ -79,6 +82,7 @@ public sealed class AnnCompareOptions
                 "--only" => options.ParseOnly(value),
                 "--queries" => ParseInt(name, value, 1, 100_000, v => options.Queries = v),
                 "--oversample" => options.ParseOversamples(value),
+                "--sign-prefilter" => options.ParseSignPrefilters(value),
                 "--usearch" => options.ParseUSearch(value),
                 "--threads" => ParseInt(name, value, 1, 1024, v => options.Threads = v),
                 "--minilm-rows" => ParseInt(name, value, 100, 1_000_000, v => options.MiniLmRows = v),
@@ -157,6 +161,30 @@ public sealed class AnnCompareOptions
             default:
                 return $"--only takes recall or compare, not '{value}'.";
         }
+    }
+
+    private string? ParseSignPrefilters(string value)
+    {
+        SignPrefilters.Clear();
+        if (value == "none")
+        {
+            return null;
+        }
+
+        foreach (string item in Items(value))
+        {
+            if (!int.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out int factor) || factor < 1 || factor > CortexHybrid.Search.VectorIndex.MaxSignPrefilter)
+            {
+                return $"--sign-prefilter takes factors from 1 to {CortexHybrid.Search.VectorIndex.MaxSignPrefilter}, or none, not '{item}'.";
+            }
+
+            if (!SignPrefilters.Contains(factor))
+            {
+                SignPrefilters.Add(factor);
+            }
+        }
+
+        return SignPrefilters.Count == 0 ? "--sign-prefilter needs at least one factor, or none." : null;
     }
 
     private string? ParseOversamples(string value)

@@ -90,6 +90,7 @@ public sealed partial class VectorIndex
         }
 
         _clampedRows.Clear();
+        RewriteSignBits();
 
         Debug.Assert(!_scales.Drifted(_store.Count) && _scales.ClippedSinceFit == 0);
     }

@@ -95,6 +95,11 @@ public sealed partial class VectorIndex
     /// <summary>Searches prepared (checked, normalized) queries; the caller holds the read lock.</summary>
     private SearchResult[][] SearchPrepared(float[] queries, int queryCount, int k)
     {
+        if (_signBits is SignBits bits)
+        {
+            return SearchPrefiltered(queries, queryCount, k, bits);
+        }
+
         if (Storage != VectorStorage.Float32)
         {
             return SearchQuantized(queries, queryCount, k);

@@ -129,7 +129,8 @@ public sealed partial class VectorIndex : IDisposable
     public string KernelDescription => _kernel.Description;
 
     /// <summary>
-    /// Bytes held for rows, quantized codes, ids, norms and biases: within 1.3x of what
+    /// Bytes held for rows, quantized codes, ids, norms and biases (and the sign bits of
+    /// <see cref="SignPrefilter"/>): within 1.3x of what
     /// <see cref="Count"/> rows need (plus 64 rows, or what <see cref="EnsureCapacity"/> reserved).
     /// A row needs <c>Dimension x 4</c> bytes of floats (unless quantized without full precision),
     /// <c>Dimension</c> (int8) or <c>Dimension x 2</c> (bfloat16) bytes of codes, and 12 to 16 bytes
@@ -142,7 +143,7 @@ public sealed partial class VectorIndex : IDisposable
             _lock.EnterReadLock();
             try
             {
-                return _store.AllocatedBytes;
+                return _store.AllocatedBytes + (_signBits?.AllocatedBytes ?? 0);
             }
             finally
             {
@@ -291,9 +292,11 @@ public sealed partial class VectorIndex : IDisposable
 
             _clampedRows.Remove(id);
 
+            int last = _store.Count - 1;
             if (_store.RemoveAt(position) is long moved)
             {
                 _positions[moved] = position;
+                _signBits?.Move(last, position);
             }
 
             return true;
@@ -331,6 +334,7 @@ public sealed partial class VectorIndex : IDisposable
                 _disposed = true;
                 _store.Dispose();
                 _positions.Clear();
+                _signBits = null;
             }
         }
         finally
@@ -355,6 +359,7 @@ public sealed partial class VectorIndex : IDisposable
             EncodeRow(_store.Count - 1, vector);
         }
 
+        WriteSignBits(_store.Count - 1);
         _positions.Add(id, _store.Count - 1);
     }
 
