@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.Intrinsics.X86;
 using System.Runtime.InteropServices;
 
 namespace CortexHybrid.Search;
@@ -78,6 +79,23 @@ internal sealed unsafe class RowStore : IDisposable
     public Span<float> Row(int index) => new(_rows + ((long)index * Dimension), Dimension);
 
     public long Id(int index) => _ids[index];
+
+    /// <summary>Asks the CPU to bring row <paramref name="index"/>'s codes and id into cache (a hint: nothing happens without SSE).</summary>
+    public void PrefetchCodes(int index)
+    {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+
+        byte* codes = _codes + ((long)index * CodeBytesPerRow);
+        for (int line = 0; line < CodeBytesPerRow; line += 64)
+        {
+            Sse.Prefetch0(codes + line);
+        }
+
+        Sse.Prefetch0(_ids + index);
+    }
 
     public float Norm(int index) => _norms[index];
 

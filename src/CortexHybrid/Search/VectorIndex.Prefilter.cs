@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace CortexHybrid.Search;
 
@@ -19,8 +21,8 @@ public sealed partial class VectorIndex
     /// 0 (the default): every search scores every row. Above 0, for <see cref="SimilarityMetric.Cosine"/>
     /// only: a search first ranks every row by the Hamming distance between its sign bits (one bit
     /// per element, set where the stored element is above zero: the float row, or the int8 or
-    /// bfloat16 code) and the query's, keeps the best <c>k x SignPrefilter</c> (ties at the cut to
-    /// the smaller id), then searches only those as the index otherwise searches every row: the
+    /// bfloat16 code) and the query's, keeps the best <c>k x SignPrefilter</c> (ties at the cut in
+    /// the order the index holds its rows), then searches only those as the index otherwise searches every row: the
     /// quantized scan for the best <c>k x </c><see cref="Oversample"/> and the float32 rescoring,
     /// or the float32 scores for float32 storage. The result is exact whenever the true top k is
     /// among the rows the bits kept, and approximate otherwise (recall figures in the README). It
@@ -79,19 +81,21 @@ public sealed partial class VectorIndex
             return;
         }
 
-        Span<ulong> target = _signBits.RowForWrite(position);
+        Span<ulong> bits = stackalloc ulong[_signBits.WordsPerRow];
         switch (Storage)
         {
             case VectorStorage.Int8:
-                SignBits.FromInt8(MemoryMarshal.Cast<byte, sbyte>(_store.CodeRow(position)), target);
+                SignBits.FromInt8(MemoryMarshal.Cast<byte, sbyte>(_store.CodeRow(position)), bits);
                 break;
             case VectorStorage.BFloat16:
-                SignBits.FromBFloat16(MemoryMarshal.Cast<byte, ushort>(_store.CodeRow(position)), target);
+                SignBits.FromBFloat16(MemoryMarshal.Cast<byte, ushort>(_store.CodeRow(position)), bits);
                 break;
             default:
-                SignBits.FromSingle(_store.Row(position), target);
+                SignBits.FromSingle(_store.Row(position), bits);
                 break;
         }
+
+        _signBits.Write(position, bits);
     }
 
     /// <summary>Rewrites every row's sign bits (the int8 codes were requantized). The caller holds the write lock.</summary>
@@ -109,121 +113,83 @@ public sealed partial class VectorIndex
         int rows = _store.Count;
         k = Math.Min(k, rows);
         var results = new SearchResult[queryCount][];
-        int kept = (int)Math.Min((long)k * SignPrefilter, rows);
-        int[] distances = new int[rows];
-        ulong[] queryBits = new ulong[bits.WordsPerRow];
-        int partitions = (int)Math.Clamp((long)rows * bits.WordsPerRow * 2 / MinPartitionFloats, 1, Math.Min(MaxDegreeOfParallelism, rows));
-        int[][] histograms = new int[partitions][];
-        for (int p = 0; p < partitions; p++)
+        if (k == 0)
         {
-            histograms[p] = new int[Dimension + 1];
+            Array.Fill(results, []);
+            return results;
         }
 
-        QuantizedQueries prepared = default;
+        int kept = (int)Math.Min((long)k * SignPrefilter, rows);
+
+        // Partitions are whole blocks of rows; the bits are 1/32 of the float bytes, so a
+        // partition takes 32 times the rows a float partition does.
+        int blocks = SignBits.Blocks(rows);
+        int partitions = (int)Math.Clamp((long)rows * bits.WordsPerRow * 2 / MinPartitionFloats, 1, Math.Min(MaxDegreeOfParallelism, blocks));
+        var selections = new SignSelection[partitions];
+        for (int p = 0; p < partitions; p++)
+        {
+            selections[p] = new SignSelection(Math.Max(kept, 1), Dimension);
+        }
+
+        ulong[] queryBits = new ulong[bits.WordsPerRow];
+        SignScanWidth width = SignBits.BestWidth;
         for (int q = 0; q < queryCount; q++)
         {
             ReadOnlySpan<float> query = queries.AsSpan(q * Dimension, Dimension);
-            if (k == 0)
-            {
-                results[q] = [];
-                continue;
-            }
-
-            if (Storage != VectorStorage.Float32)
-            {
-                prepared = QuantizeQueries(queries.AsSpan(q * Dimension, Dimension).ToArray(), 1);
-            }
-
             SignBits.FromSingle(query, queryBits);
-            ScanSignBits(bits, queryBits, distances, histograms);
-            SearchResult[] candidates = KeepNearest(distances, histograms, kept);
-            results[q] = ScoreCandidates(query, prepared, candidates, k);
+            void Scan(int partition)
+            {
+                int start = (int)((long)blocks * partition / partitions) * SignBits.BlockRows;
+                int end = Math.Min(rows, (int)((long)blocks * (partition + 1) / partitions) * SignBits.BlockRows);
+                selections[partition].Reset();
+                bits.Scan(queryBits, start, end, selections[partition], width);
+            }
+
+            if (partitions == 1)
+            {
+                Scan(0);
+            }
+            else
+            {
+                Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism }, Scan);
+            }
+
+            int[] nearest = SignSelection.Nearest(selections, kept);
+            results[q] = ScoreCandidates(query, nearest, k);
         }
 
         return results;
     }
 
-    /// <summary>Hamming distances of every row, and their histogram (one per partition, summed into the first).</summary>
-    private void ScanSignBits(SignBits bits, ulong[] queryBits, int[] distances, int[][] histograms)
-    {
-        int rows = distances.Length;
-        int partitions = histograms.Length;
-        void Scan(int partition)
-        {
-            int start = (int)((long)rows * partition / partitions);
-            int end = (int)((long)rows * (partition + 1) / partitions);
-            Array.Clear(histograms[partition]);
-            bits.Distances(queryBits, start, distances.AsSpan(start, end - start), histograms[partition]);
-        }
-
-        if (partitions == 1)
-        {
-            Scan(0);
-            return;
-        }
-
-        Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism }, Scan);
-        int[] total = histograms[0];
-        for (int p = 1; p < partitions; p++)
-        {
-            for (int d = 0; d < total.Length; d++)
-            {
-                total[d] += histograms[p][d];
-            }
-        }
-    }
-
-    /// <summary>The ids of the <paramref name="kept"/> rows of smallest distance, ties at the cut to the smaller id (scores unset).</summary>
-    private SearchResult[] KeepNearest(int[] distances, int[][] histograms, int kept)
-    {
-        int[] histogram = histograms[0];
-        int cut = 0;
-        int below = 0;
-        while (below + histogram[cut] < kept)
-        {
-            below += histogram[cut];
-            cut++;
-        }
-
-        // Every row nearer than the cut is kept; of the rows at the cut, the smaller ids fill the rest.
-        var candidates = new SearchResult[kept];
-        var atCut = new List<long>(histogram[cut]);
-        int filled = 0;
-        for (int position = 0; position < distances.Length; position++)
-        {
-            int distance = distances[position];
-            if (distance < cut)
-            {
-                candidates[filled++] = new SearchResult(_store.Id(position), 0);
-            }
-            else if (distance == cut)
-            {
-                atCut.Add(_store.Id(position));
-            }
-        }
-
-        atCut.Sort();
-        for (int i = 0; filled < kept; i++)
-        {
-            candidates[filled++] = new SearchResult(atCut[i], 0);
-        }
-
-        return candidates;
-    }
-
-    /// <summary>The best <paramref name="k"/> of the candidates as the storage scores them: quantized keys then float32 rescoring, or float32 alone.</summary>
-    private SearchResult[] ScoreCandidates(ReadOnlySpan<float> query, QuantizedQueries prepared, SearchResult[] candidates, int k)
+    /// <summary>The best <paramref name="k"/> of the rows at <paramref name="positions"/> as the storage scores them: quantized keys then float32 rescoring, or float32 alone.</summary>
+    private unsafe SearchResult[] ScoreCandidates(ReadOnlySpan<float> query, int[] positions, int k)
     {
         if (Storage == VectorStorage.Float32)
         {
-            return Rescore(query, candidates, k);
+            var all = new SearchResult[positions.Length];
+            for (int i = 0; i < positions.Length; i++)
+            {
+                all[i] = new SearchResult(_store.Id(positions[i]), 0);
+            }
+
+            return Rescore(query, all, k);
         }
 
-        int best = _store.HasFloats ? (int)Math.Min((long)k * Oversample, candidates.Length) : Math.Min(k, candidates.Length);
+        QuantizedQueries prepared = QuantizeQueries(query.ToArray(), 1);
+        int best = _store.HasFloats ? (int)Math.Min((long)k * Oversample, positions.Length) : Math.Min(k, positions.Length);
         var selector = new TopKSelector(best);
-        foreach (SearchResult candidate in candidates)
+
+        // The candidates' codes are scattered over the table: ask for the rows a few candidates
+        // ahead so their cache misses overlap with the scoring of the ones before.
+        const int PrefetchDistance = 8;
+        for (int i = 0; i < positions.Length; i++)
         {
-            selector.Offer(QuantizedKey(prepared, _positions[candidate.Id]), candidate.Id);
+            if (i + PrefetchDistance < positions.Length)
+            {
+                _store.PrefetchCodes(positions[i + PrefetchDistance]);
+            }
+
+            selector.Offer(QuantizedKey(prepared, positions[i]), _store.Id(positions[i]));
         }
 
         SearchResult[] top = selector.Drain(negateKeys: false);
