@@ -18,7 +18,8 @@ namespace CortexHybrid.Search;
 /// not with <see cref="NativeMemory.AlignedRealloc"/>, which allocates the new block, copies and
 /// frees: for a 150 MB index that holds 340 MB at once. glibc grows a block that large by remapping
 /// its pages (<c>mremap</c>), without a copy or a second block; if the aligned start moved within
-/// the block, the rows are moved to it.
+/// the block, the rows are moved to it. Blocks of 4 MiB and more ask for transparent huge pages
+/// (<see cref="HugePages"/>).
 /// </remarks>
 internal sealed unsafe class RowStore : IDisposable
 {
@@ -219,7 +220,9 @@ internal sealed unsafe class RowStore : IDisposable
     private static void* Realloc(ref void* block, void* start, nuint bytes, nuint keptBytes)
     {
         nuint oldOffset = block is null ? 0 : (nuint)start - (nuint)block;
-        void* grown = NativeMemory.Realloc(block, Math.Max(bytes, Alignment) + Alignment - 1);
+        nuint blockBytes = Math.Max(bytes, Alignment) + Alignment - 1;
+        void* grown = NativeMemory.Realloc(block, blockBytes);
+        HugePages.Advise(grown, blockBytes);
         block = grown;
         nuint aligned = ((nuint)grown + Alignment - 1) & ~(Alignment - 1);
         nuint offset = aligned - (nuint)grown;

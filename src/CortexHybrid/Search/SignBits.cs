@@ -80,11 +80,22 @@ internal sealed class SignBits
     private int Index(int position, int word) =>
         (((position / BlockRows * WordsPerRow) + word) * BlockRows) + (position % BlockRows);
 
-    /// <summary>Writes the bits of float elements into <paramref name="target"/>.</summary>
+    /// <summary>Writes the bits of float elements (above zero) into <paramref name="target"/>.</summary>
     public static void FromSingle(ReadOnlySpan<float> values, Span<ulong> target)
     {
         target.Clear();
-        for (int i = 0; i < values.Length; i++)
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float first = ref MemoryMarshal.GetReference(values);
+            for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                uint above = Vector256.GreaterThan(Vector256.LoadUnsafe(ref first, (nuint)i), Vector256<float>.Zero).ExtractMostSignificantBits();
+                target[i >> 6] |= (ulong)above << (i & 63);
+            }
+        }
+
+        for (; i < values.Length; i++)
         {
             if (values[i] > 0)
             {
@@ -97,7 +108,18 @@ internal sealed class SignBits
     public static void FromInt8(ReadOnlySpan<sbyte> codes, Span<ulong> target)
     {
         target.Clear();
-        for (int i = 0; i < codes.Length; i++)
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref sbyte first = ref MemoryMarshal.GetReference(codes);
+            for (; i <= codes.Length - Vector256<sbyte>.Count; i += Vector256<sbyte>.Count)
+            {
+                uint above = Vector256.GreaterThan(Vector256.LoadUnsafe(ref first, (nuint)i), Vector256<sbyte>.Zero).ExtractMostSignificantBits();
+                target[i >> 6] |= (ulong)above << (i & 63);
+            }
+        }
+
+        for (; i < codes.Length; i++)
         {
             if (codes[i] > 0)
             {
@@ -106,11 +128,24 @@ internal sealed class SignBits
         }
     }
 
-    /// <summary>Writes the bits of bfloat16 codes (positive and not zero) into <paramref name="target"/>.</summary>
+    /// <summary>Writes the bits of bfloat16 codes (positive and not zero: 0x0001 to 0x7FFF) into <paramref name="target"/>.</summary>
     public static void FromBFloat16(ReadOnlySpan<ushort> codes, Span<ulong> target)
     {
         target.Clear();
-        for (int i = 0; i < codes.Length; i++)
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // code - 1 wraps 0 to 0xFFFF, so one unsigned compare keeps exactly 0x0001 to 0x7FFF.
+            ref ushort first = ref MemoryMarshal.GetReference(codes);
+            for (; i <= codes.Length - Vector256<ushort>.Count; i += Vector256<ushort>.Count)
+            {
+                Vector256<ushort> below = Vector256.LoadUnsafe(ref first, (nuint)i) - Vector256<ushort>.One;
+                uint above = Vector256.LessThan(below, Vector256.Create((ushort)0x7FFF)).ExtractMostSignificantBits();
+                target[i >> 6] |= (ulong)above << (i & 63);
+            }
+        }
+
+        for (; i < codes.Length; i++)
         {
             if (codes[i] is > 0 and < 0x8000)
             {

@@ -142,6 +142,42 @@ public class SignBitsTests
         Assert.Equal(expected, bits[0]);
     }
 
+    /// <summary>The vector loops set the same bits as an element-by-element reference, at every length across vector and word edges, with zeros, -0 and denormals mixed in.</summary>
+    [Fact]
+    public void Bits_of_long_rows_match_an_element_by_element_reference()
+    {
+        var random = new Random(1970);
+        float[] specials = [0f, -0f, float.Epsilon, -float.Epsilon, 1e-30f, -1e-30f];
+        foreach (int length in new[] { 0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 384, 1000 })
+        {
+            float[] floats = [.. Enumerable.Range(0, length).Select(_ => random.Next(4) == 0 ? specials[random.Next(specials.Length)] : (float)((random.NextDouble() * 2) - 1))];
+            sbyte[] codes = [.. Enumerable.Range(0, length).Select(_ => (sbyte)random.Next(-128, 128))];
+            ushort[] bf16 = [.. floats.Select(f => (ushort)(BitConverter.SingleToUInt32Bits(f) >> 16))];
+            bf16[..Math.Min(2, length)].AsSpan().Clear();
+            var bits = new ulong[(length + 63) / 64];
+            SignBits.FromSingle(floats, bits);
+            Assert.Equal(Reference(length, i => floats[i] > 0), bits);
+            SignBits.FromInt8(codes, bits);
+            Assert.Equal(Reference(length, i => codes[i] > 0), bits);
+            SignBits.FromBFloat16(bf16, bits);
+            Assert.Equal(Reference(length, i => bf16[i] is > 0 and < 0x8000), bits);
+        }
+
+        static ulong[] Reference(int length, Func<int, bool> above)
+        {
+            var bits = new ulong[(length + 63) / 64];
+            for (int i = 0; i < length; i++)
+            {
+                if (above(i))
+                {
+                    bits[i / 64] |= 1UL << (i % 64);
+                }
+            }
+
+            return bits;
+        }
+    }
+
     /// <summary>Rows of random bits (none past the dimension); every fifth row repeats an earlier one, so distances tie.</summary>
     internal static ulong[][] RandomRows(Random random, int rows, int dimension)
     {
