@@ -25,7 +25,9 @@ public sealed partial class VectorIndex
     /// the order the index holds its rows), then searches only those as the index otherwise searches every row: the
     /// quantized scan for the best <c>k x </c><see cref="Oversample"/> and the float32 rescoring,
     /// or the float32 scores for float32 storage. The result is exact whenever the true top k is
-    /// among the rows the bits kept, and approximate otherwise (recall figures in the README). It
+    /// among the rows the bits kept, and approximate otherwise (recall figures in the README; with
+    /// bfloat16 codes and no float32 rows, a kept row's estimate may differ from the full scan's in
+    /// the last bit, its sum being added in another order). It
     /// reads 1/32 of the float32 bytes per row; the bits take <c>Dimension / 8</c> bytes a row
     /// (in <see cref="MemoryBytes"/>). Not saved with the index: set it again after
     /// <see cref="Load(Stream, Simd.ISimilarityKernel?)"/>. Filtered searches do not use it.

@@ -109,10 +109,25 @@ public class VectorIndexSignPrefilterTests
         float[] queries = BruteForce.RandomFloats(random, 9 * Dimension);
         SearchResult[][] expected = plain.SearchBatch(queries, 7);
         SearchResult[][] actual = prefiltered.SearchBatch(queries, 7);
+        // bfloat16 estimates (no float32 rows) are f32 sums, which the fused scan and the pair
+        // kernel the kept rows are scored with may add in different orders: the last bit may differ.
+        bool estimates = storage == VectorStorage.BFloat16 && !fullPrecision;
         for (int q = 0; q < expected.Length; q++)
         {
-            BruteForce.AssertIdentical(expected[q], actual[q], $"{storage}, batch query {q}");
-            BruteForce.AssertIdentical(expected[q], prefiltered.Search(queries.AsSpan(q * Dimension, Dimension), 7), $"{storage}, query {q}");
+            Check(expected[q], actual[q], $"{storage}, batch query {q}");
+            Check(expected[q], prefiltered.Search(queries.AsSpan(q * Dimension, Dimension), 7), $"{storage}, query {q}");
+        }
+
+        void Check(SearchResult[] expected, SearchResult[] actual, string context)
+        {
+            if (!estimates)
+            {
+                BruteForce.AssertIdentical(expected, actual, context);
+                return;
+            }
+
+            Assert.Equal(expected.Select(h => h.Id), actual.Select(h => h.Id));
+            Assert.All(expected.Zip(actual), p => Assert.True(Math.Abs(p.First.Score - p.Second.Score) <= 1e-6, $"{context}: {p.Second.Score:R} vs {p.First.Score:R}"));
         }
 
         Assert.Equal(Count, prefiltered.Search(queries.AsSpan(0, Dimension), Count + 5).Length);
