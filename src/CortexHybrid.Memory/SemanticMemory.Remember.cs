@@ -149,13 +149,7 @@ public sealed partial class SemanticMemory
                     return false;
                 }
 
-                // Over a shared store the index may not hold it yet (another instance's memory whose
-                // add this replica has not applied): the count follows the index.
-                if (index.Remove(id))
-                {
-                    Interlocked.Decrement(ref _count);
-                }
-
+                RemoveFromIndex(index, id);
                 Interlocked.Increment(ref _generation);
             }
             finally
@@ -211,10 +205,7 @@ public sealed partial class SemanticMemory
                     }
 
                     forgotten.Add(id);
-                    if (index.Remove(id))
-                    {
-                        Interlocked.Decrement(ref _count);
-                    }
+                    RemoveFromIndex(index, id);
                 }
             }
             finally
@@ -285,5 +276,21 @@ public sealed partial class SemanticMemory
             _rules.Text(input.Text, prefix + "text"),
             _rules.Tags(input.Tags, prefix + "tags"),
             _rules.Metadata(input.Metadata, prefix + "metadata"));
+    }
+
+    /// <summary>
+    /// Removes <paramref name="id"/> from the index and counts it out; false if the index did not
+    /// hold it (over a shared store, another instance's memory whose add this replica has not
+    /// applied yet): the count follows the index, not the store.
+    /// </summary>
+    private bool RemoveFromIndex(VectorIndex index, long id)
+    {
+        if (!index.Remove(id))
+        {
+            return false;
+        }
+
+        Interlocked.Decrement(ref _count);
+        return true;
     }
 }

@@ -137,8 +137,7 @@ public sealed partial class SemanticMemory
                     }
 
                     break;
-                case MemoryChangeKind.Deleted when index.Remove(change.Id):
-                    Interlocked.Decrement(ref _count);
+                case MemoryChangeKind.Deleted when RemoveFromIndex(index, change.Id):
                     changed = true;
                     break;
             }
