@@ -1,6 +1,5 @@
-using System.Runtime.CompilerServices;
+using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics.X86;
 
 namespace CortexHybrid.Search;
 
@@ -112,15 +111,9 @@ public sealed partial class VectorIndex
     /// <summary>Searches prepared queries through the prefilter, one query at a time; the caller holds the read lock.</summary>
     private SearchResult[][] SearchPrefiltered(float[] queries, int queryCount, int k, SignBits bits)
     {
+        Debug.Assert(k >= 1 && k <= _store.Count);
         int rows = _store.Count;
-        k = Math.Min(k, rows);
         var results = new SearchResult[queryCount][];
-        if (k == 0)
-        {
-            Array.Fill(results, []);
-            return results;
-        }
-
         int kept = (int)Math.Min((long)k * SignPrefilter, rows);
 
         // Partitions are whole blocks of rows; the bits are 1/32 of the float bytes, so a
@@ -164,7 +157,7 @@ public sealed partial class VectorIndex
     }
 
     /// <summary>The best <paramref name="k"/> of the rows at <paramref name="positions"/> as the storage scores them: quantized keys then float32 rescoring, or float32 alone.</summary>
-    private unsafe SearchResult[] ScoreCandidates(ReadOnlySpan<float> query, int[] positions, int k)
+    private SearchResult[] ScoreCandidates(ReadOnlySpan<float> query, int[] positions, int k)
     {
         if (Storage == VectorStorage.Float32)
         {

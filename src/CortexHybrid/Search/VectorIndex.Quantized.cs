@@ -147,15 +147,9 @@ public sealed partial class VectorIndex
     /// <summary>Searches prepared queries over the quantized rows; the caller holds the read lock.</summary>
     private SearchResult[][] SearchQuantized(float[] queries, int queryCount, int k)
     {
+        Debug.Assert(k >= 1 && k <= _store.Count);
         int rows = _store.Count;
-        k = Math.Min(k, rows);
         var results = new SearchResult[queryCount][];
-        if (k == 0)
-        {
-            Array.Fill(results, []);
-            return results;
-        }
-
         int candidates = _store.HasFloats ? (int)Math.Min((long)k * Oversample, rows) : k;
         QuantizedQueries prepared = QuantizeQueries(queries, queryCount);
         int groups = (queryCount + QueriesPerPass - 1) / QueriesPerPass;

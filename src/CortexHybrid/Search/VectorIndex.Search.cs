@@ -95,6 +95,16 @@ public sealed partial class VectorIndex
     /// <summary>Searches prepared (checked, normalized) queries; the caller holds the read lock.</summary>
     private SearchResult[][] SearchPrepared(float[] queries, int queryCount, int k)
     {
+        int rows = _store.Count;
+        k = Math.Min(k, rows);
+        var results = new SearchResult[queryCount][];
+        if (k == 0)
+        {
+            // An empty index: every search path below assumes rows.
+            Array.Fill(results, []);
+            return results;
+        }
+
         if (_signBits is SignBits bits)
         {
             return SearchPrefiltered(queries, queryCount, k, bits);
@@ -103,19 +113,6 @@ public sealed partial class VectorIndex
         if (Storage != VectorStorage.Float32)
         {
             return SearchQuantized(queries, queryCount, k);
-        }
-
-        int rows = _store.Count;
-        k = Math.Min(k, rows);
-        var results = new SearchResult[queryCount][];
-        if (k == 0)
-        {
-            for (int q = 0; q < queryCount; q++)
-            {
-                results[q] = [];
-            }
-
-            return results;
         }
 
         int groups = (queryCount + QueriesPerPass - 1) / QueriesPerPass;
