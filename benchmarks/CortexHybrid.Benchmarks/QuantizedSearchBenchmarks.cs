@@ -11,7 +11,8 @@ namespace CortexHybrid.Benchmarks;
 /// <summary>
 /// <see cref="VectorIndex"/> search by storage (issue 18): float32 rows against int8 and bfloat16
 /// codes with full-precision rows kept (the best <c>k x Oversample</c> candidates rescored in
-/// float32, default oversample: 4 for int8, 2 for bfloat16), and int8 codes alone. 200,000 rows of
+/// float32, default oversample: 4 for int8, 2 for bfloat16), int8 codes alone, and int8 behind the
+/// sign-bit prefilter at k x 64 (approximate: only the best hit is checked here). 200,000 rows of
 /// 768 floats (614 MB of float32: read from memory, not cache), cosine, k = 10, native kernel.
 /// </summary>
 /// <remarks>
@@ -72,7 +73,13 @@ public class QuantizedSearchBenchmarks
         Int8,
         BFloat16,
         Int8CodesOnly,
+
+        /// <summary>Int8 rescored, with <see cref="VectorIndex.SignPrefilter"/> = <see cref="SignPrefilterFactor"/> (approximate).</summary>
+        Int8SignPrefilter,
     }
+
+    /// <summary>The prefilter factor of <see cref="Kind.Int8SignPrefilter"/>: k x 64 = 640 rows kept for the int8 scan.</summary>
+    public const int SignPrefilterFactor = 64;
 
     [Params(200_000)]
     public int Rows { get; set; }
@@ -107,6 +114,13 @@ public class QuantizedSearchBenchmarks
         Require(Search_Int8CodesOnly, SearchOneThread_Int8CodesOnly, null, Batch16_Int8CodesOnly);
     }
 
+    [GlobalSetup(Targets = [nameof(Search_Int8SignPrefilter), nameof(SearchOneThread_Int8SignPrefilter), nameof(Batch16_Int8SignPrefilter)])]
+    public void SetupInt8SignPrefilter()
+    {
+        Build(Kind.Int8SignPrefilter);
+        Require(Search_Int8SignPrefilter, SearchOneThread_Int8SignPrefilter, null, Batch16_Int8SignPrefilter);
+    }
+
     [GlobalCleanup]
     public void Cleanup()
     {
@@ -127,6 +141,9 @@ public class QuantizedSearchBenchmarks
     [Benchmark, BenchmarkCategory("Search")]
     public long Search_Int8CodesOnly() => SearchOnce(Environment.ProcessorCount);
 
+    [Benchmark, BenchmarkCategory("Search")]
+    public long Search_Int8SignPrefilter() => SearchOnce(Environment.ProcessorCount);
+
     [Benchmark(Baseline = true), BenchmarkCategory("SearchOneThread")]
     public long SearchOneThread_Float32() => SearchOnce(threads: 1);
 
@@ -138,6 +155,9 @@ public class QuantizedSearchBenchmarks
 
     [Benchmark, BenchmarkCategory("SearchOneThread")]
     public long SearchOneThread_Int8CodesOnly() => SearchOnce(threads: 1);
+
+    [Benchmark, BenchmarkCategory("SearchOneThread")]
+    public long SearchOneThread_Int8SignPrefilter() => SearchOnce(threads: 1);
 
     [Benchmark(OperationsPerInvoke = SearchData.QueryCount), BenchmarkCategory("Batch16")]
     public long Batch16_Float32Singles()
@@ -158,6 +178,9 @@ public class QuantizedSearchBenchmarks
     [Benchmark(OperationsPerInvoke = SearchData.QueryCount), BenchmarkCategory("Batch16")]
     public long Batch16_Int8CodesOnly() => OneBatch();
 
+    [Benchmark(OperationsPerInvoke = SearchData.QueryCount), BenchmarkCategory("Batch16")]
+    public long Batch16_Int8SignPrefilter() => OneBatch();
+
     /// <summary>The kind of index a benchmark method searches: the part of its name after the category.</summary>
     internal static Kind KindOf(string method)
     {
@@ -169,7 +192,7 @@ public class QuantizedSearchBenchmarks
     internal static VectorStorageOptions Options(Kind kind) => kind switch
     {
         Kind.Float32 => new VectorStorageOptions(),
-        Kind.Int8 => new VectorStorageOptions { Storage = VectorStorage.Int8, KeepFullPrecision = true },
+        Kind.Int8 or Kind.Int8SignPrefilter => new VectorStorageOptions { Storage = VectorStorage.Int8, KeepFullPrecision = true },
         Kind.BFloat16 => new VectorStorageOptions { Storage = VectorStorage.BFloat16, KeepFullPrecision = true },
         Kind.Int8CodesOnly => new VectorStorageOptions { Storage = VectorStorage.Int8, KeepFullPrecision = false },
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
@@ -178,7 +201,8 @@ public class QuantizedSearchBenchmarks
     /// <summary>
     /// What <see cref="VectorIndex.MemoryBytes"/> documents for <paramref name="rows"/> rows held at
     /// exactly that capacity: per row, 4 bytes an element of floats (if kept), 1 (int8) or 2
-    /// (bfloat16) of codes, 8 of id, 4 of norm, and 4 of bias for quantized storage.
+    /// (bfloat16) of codes, 8 of id, 4 of norm, and 4 of bias for quantized storage; with the sign
+    /// prefilter, one bit an element in whole 64-bit words, for whole blocks of eight rows.
     /// </summary>
     internal static long ExpectedMemoryBytes(Kind kind, int rows)
     {
@@ -191,7 +215,8 @@ public class QuantizedSearchBenchmarks
         };
         long perRow = (options.KeepFullPrecision ? Dimension * sizeof(float) : 0) + sizeof(long) + sizeof(float)
             + (codeBytes > 0 ? codeBytes + sizeof(float) : 0);
-        return rows * perRow;
+        long signBits = kind == Kind.Int8SignPrefilter ? (rows + 7) / 8 * 8L * ((Dimension + 63) / 64) * sizeof(ulong) : 0;
+        return (rows * perRow) + signBits;
     }
 
     private long SearchOnce(int threads)
@@ -224,6 +249,10 @@ public class QuantizedSearchBenchmarks
             SearchData.FillUniform(rows.Span, seed: 0x5EED_0001);
             (_queries, _targets) = SearchData.QueriesNearRows(rows.Span, Dimension, seed: 0x5EED_0002);
             _index.AddRange(SearchData.Ids(Rows), rows.Span);
+            if (kind == Kind.Int8SignPrefilter)
+            {
+                _index.SignPrefilter = SignPrefilterFactor;
+            }
 
             // Every benchmark must compute a real result: fail the run rather than time a wrong one.
             long expected = ExpectedMemoryBytes(kind, Rows);
