@@ -13,15 +13,17 @@ internal static class McpCommand
     {
         Option<string?> store = StoreOptions.Store();
         Option<VectorStorage> indexStorage = StoreOptions.IndexStorage();
+        Option<int> indexPrefilter = StoreOptions.IndexPrefilter();
         var logLevel = StoreOptions.LogLevelOption();
         Option<bool> verbose = CommandErrors.VerboseOption();
-        var command = new Command("mcp", "Serve the semantic memory over MCP on standard input/output (logs on standard error).") { store, indexStorage, logLevel, verbose };
+        var command = new Command("mcp", "Serve the semantic memory over MCP on standard input/output (logs on standard error).") { store, indexStorage, indexPrefilter, logLevel, verbose };
         command.SetAction((result, _) => CommandErrors.RunAsync(result.GetValue(verbose), async () =>
         {
             var settings = new MemoryServerSettings
             {
                 StoreDirectory = StoreOptions.Directory(result.GetValue(store)),
                 IndexStorage = result.GetValue(indexStorage),
+                IndexSignPrefilter = result.GetValue(indexPrefilter),
                 LogLevel = result.GetValue(logLevel),
             };
             using IHost host = MemoryServer.BuildStdio(settings);

@@ -20,6 +20,11 @@ internal static class MemoryStatusText
         yield return $"  model            {status.Model.Id}, {status.Model.Dimensions} dimensions";
         yield return $"  index            {status.Index.Rows:N0} rows, {Mebibytes(status.Index.MemoryBytes)}, {status.Index.Kernel}";
         yield return $"  index storage    {IndexStorage(status.Index)}";
+        if (status.Index.SignPrefilter > 0)
+        {
+            yield return $"  index prefilter  signs first, best {status.Index.SignPrefilter} x k searched (approximate)";
+        }
+
         yield return $"  uptime           {status.UptimeSeconds:0.0} s";
         yield return $"  {"operation",-18}{"calls",8}{"p50 ms",10}{"p95 ms",10}{"p99 ms",10}{"max ms",10}";
         foreach (ToolFigures tool in status.Tools.Where(t => t.Calls > 0))

@@ -49,11 +49,12 @@ internal static class ServeCommand
             Description = "Share query embeddings with the other instances through Redis (host:port, StackExchange.Redis options allowed). Only embeddings, a pure function of the text and the model, go there; recall responses stay in this instance's own levels 1 and 2, because they are keyed by this instance's change generation, which means different data on another instance. A Redis outage fails no call (the model embeds again).",
         };
         Option<VectorStorage> indexStorage = StoreOptions.IndexStorage();
+        Option<int> indexPrefilter = StoreOptions.IndexPrefilter();
         var logLevel = StoreOptions.LogLevelOption();
         Option<bool> verbose = CommandErrors.VerboseOption();
         var command = new Command("serve", "Serve the semantic memory over MCP Streamable HTTP at /mcp, with /health.")
         {
-            urls, token, allowOrigin, maxRequest, store, postgres, redis, indexStorage, logLevel, verbose,
+            urls, token, allowOrigin, maxRequest, store, postgres, redis, indexStorage, indexPrefilter, logLevel, verbose,
         };
         command.SetAction((result, _) => CommandErrors.RunAsync(result.GetValue(verbose), async () =>
         {
@@ -115,6 +116,7 @@ internal static class ServeCommand
                 PostgresConnection = connection,
                 Redis = redisConnection,
                 IndexStorage = result.GetValue(indexStorage),
+                IndexSignPrefilter = result.GetValue(indexPrefilter),
                 LogLevel = result.GetValue(logLevel),
             };
             var http = new HttpServerSettings

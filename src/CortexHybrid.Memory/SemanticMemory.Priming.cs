@@ -30,6 +30,7 @@ public sealed partial class SemanticMemory
             vector[0] = 1;
             using (var scratch = new VectorIndex(_model.Dimensions, SimilarityMetric.Cosine, _kernel, _options.IndexOptions))
             {
+                scratch.SignPrefilter = _options.IndexSignPrefilter;
                 scratch.Add(1, vector);
                 _ = scratch.Search(vector, 1);
                 _ = scratch.Search(vector, 1, new HashSet<long> { 1 });

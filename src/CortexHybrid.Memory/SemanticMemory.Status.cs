@@ -72,7 +72,7 @@ public sealed partial class SemanticMemory
             Memories = Volatile.Read(ref _count),
             Model = _model,
             Store = _store.Description,
-            Index = new IndexStatus(index.Count, index.MemoryBytes, index.KernelDescription, index.Storage.ToString(), index.Oversample, index.ExactScores),
+            Index = new IndexStatus(index.Count, index.MemoryBytes, index.KernelDescription, index.Storage.ToString(), index.Oversample, index.ExactScores, index.SignPrefilter),
             UptimeSeconds = _time.GetElapsedTime(_openedAt).TotalSeconds,
             Tools = tools,
             Cache = new MemoryCacheFigures(

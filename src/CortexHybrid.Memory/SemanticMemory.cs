@@ -236,6 +236,8 @@ public sealed partial class SemanticMemory : IAsyncDisposable
         long replicaFrom;
         try
         {
+            // Before the rows arrive, so each row's bits are written as it is added.
+            index.SignPrefilter = _options.IndexSignPrefilter;
             replicaFrom = await ReplicaStartAsync(cancellationToken).ConfigureAwait(false);
             long loaded = await LoadIndexAsync(index, info.Count, progress, cancellationToken).ConfigureAwait(false);
             await PrimeRecallAsync(cancellationToken).ConfigureAwait(false);

@@ -78,6 +78,17 @@ public sealed class SemanticMemoryOptions
     /// </summary>
     public bool IndexKeepFullPrecision { get; set; } = true;
 
+    /// <summary>
+    /// The index's sign-bit prefilter (<see cref="VectorIndex.SignPrefilter"/>): 0 (the default)
+    /// scores every memory at every recall; <c>f</c> from 1 to 10,000 first keeps the <c>k x f</c>
+    /// memories whose element signs agree most with the query's and searches only those, so a recall
+    /// reads one bit an element of every memory instead of the whole vector. Approximate: a memory
+    /// outside the kept ones is missed (the scores of what is found stay exact). Recalls filtered by
+    /// tags score their candidates without it. Recall@10 on MiniLM sentence embeddings: 0.9997 at
+    /// k x 64 (see the README's search section).
+    /// </summary>
+    public int IndexSignPrefilter { get; set; }
+
     /// <summary>The index options these settings describe.</summary>
     internal VectorStorageOptions IndexOptions => new()
     {
@@ -110,6 +121,7 @@ public sealed class SemanticMemoryOptions
         rules.Between(IngestBatchSize, 1, 4096, nameof(IngestBatchSize));
         rules.Require(Enum.IsDefined(IndexStorage), nameof(IndexStorage), IndexStorage, "IndexStorage must be Float32, BFloat16 or Int8.");
         rules.Between(IndexOversample, 0, VectorStorageOptions.MaxOversample, nameof(IndexOversample));
+        rules.Between(IndexSignPrefilter, 0, VectorIndex.MaxSignPrefilter, nameof(IndexSignPrefilter));
         rules.Require(IndexKeepFullPrecision || IndexStorage != VectorStorage.Float32, nameof(IndexKeepFullPrecision), IndexKeepFullPrecision, "IndexKeepFullPrecision must be true for Float32 storage.");
         rules.Between(WarmQueries, 0, Stores.FrequentQuery.MaxKept, nameof(WarmQueries));
         return rules;

@@ -60,6 +60,7 @@ internal static class MemoryServer
         SemanticMemoryBuilder memory = services.AddSemanticMemory(o =>
         {
             o.IndexStorage = settings.IndexStorage;
+            o.IndexSignPrefilter = settings.IndexSignPrefilter;
             if (!settings.WarmRecallCache)
             {
                 o.WarmQueries = 0;

@@ -22,6 +22,9 @@ internal sealed record MemoryServerSettings
     /// <summary>How the in-memory index holds vectors (<c>--index-storage</c>; see <see cref="CortexHybrid.Memory.SemanticMemoryOptions.IndexStorage"/>).</summary>
     public VectorStorage IndexStorage { get; init; } = VectorStorage.Float32;
 
+    /// <summary>The index's sign-bit prefilter factor, 0 for none (<c>--index-prefilter</c>; see <see cref="CortexHybrid.Memory.SemanticMemoryOptions.IndexSignPrefilter"/>).</summary>
+    public int IndexSignPrefilter { get; init; }
+
     /// <summary>Whether the memory warms its recall cache at start with the most frequent recalls of earlier runs (and records them for the next); see <see cref="CortexHybrid.Memory.SemanticMemoryOptions.WarmQueries"/>.</summary>
     public bool WarmRecallCache { get; init; } = true;
 

@@ -37,6 +37,14 @@ internal static class StoreOptions
         },
         VectorStorage.Float32);
 
+    /// <summary>A new <c>--index-prefilter N</c> option (see <see cref="SemanticMemoryOptions.IndexSignPrefilter"/>).</summary>
+    public static Option<int> IndexPrefilter() => CliOptions.WholeNumberOption(
+        "--index-prefilter",
+        "Compare element signs first and search only the best N x k memories of each recall (approximate: faster on large memories, may miss a memory); 0 (default) searches every memory.",
+        0,
+        VectorIndex.MaxSignPrefilter,
+        0);
+
     /// <summary>The store directory given, or the default.</summary>
     public static string Directory(string? given) => string.IsNullOrWhiteSpace(given) ? MemoryPaths.DefaultStoreDirectory() : Path.GetFullPath(given);
 }

@@ -74,6 +74,19 @@ public static class VectorIndexServiceCollectionExtensions
             index.MaxDegreeOfParallelism = threads;
         }
 
+        if (options.SignPrefilter > 0)
+        {
+            if (index.Metric != SimilarityMetric.Cosine)
+            {
+                SimilarityMetric metric = index.Metric;
+                index.Dispose();
+                throw new InvalidOperationException(
+                    $"VectorIndexOptions.SignPrefilter is {options.SignPrefilter} but the saved index '{options.IndexFile}' scores by {metric}; the prefilter needs Cosine.");
+            }
+
+            index.SignPrefilter = options.SignPrefilter;
+        }
+
         return index;
     }
 }

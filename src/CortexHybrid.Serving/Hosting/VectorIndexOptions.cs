@@ -31,6 +31,14 @@ public sealed class VectorIndexOptions
     /// <summary>For quantized storage: keep the float32 rows for exact rescoring (default true; see <see cref="VectorStorageOptions.KeepFullPrecision"/>).</summary>
     public bool KeepFullPrecision { get; set; } = true;
 
+    /// <summary>
+    /// The sign-bit prefilter (<see cref="VectorIndex.SignPrefilter"/>): 0 (default) scores every
+    /// row; 1 to <see cref="VectorIndex.MaxSignPrefilter"/> searches only the <c>k x SignPrefilter</c>
+    /// rows whose signs agree most with the query's (approximate). Cosine only. Applied to a loaded
+    /// <see cref="IndexFile"/> too, since saved indexes do not record it.
+    /// </summary>
+    public int SignPrefilter { get; set; }
+
     /// <summary>Threads one search may use; null for every core.</summary>
     public int? MaxDegreeOfParallelism { get; set; }
 
@@ -61,6 +69,12 @@ public sealed class VectorIndexOptions
         if (Storage == VectorStorage.Int8 && IndexFile is null)
         {
             rules.Between(Dimension, 1, VectorIndex.MaxInt8Dimension, nameof(Dimension));
+        }
+
+        rules.Between(SignPrefilter, 0, VectorIndex.MaxSignPrefilter, nameof(SignPrefilter));
+        if (IndexFile is null)
+        {
+            rules.Require(SignPrefilter <= 0 || Metric == SimilarityMetric.Cosine, nameof(SignPrefilter), SignPrefilter, "SignPrefilter needs the Cosine metric (0 otherwise).");
         }
 
         rules.Require(MaxDegreeOfParallelism is not < 1, nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "MaxDegreeOfParallelism must be at least 1, or null for every core.");

@@ -13,7 +13,7 @@ namespace CortexHybrid.Search;
 internal sealed class SignSelection
 {
     private readonly int[] _histogram;
-    private readonly int _kept;
+    private int _kept;
     private int[] _positions = new int[256];
     private int[] _distances = new int[256];
     private int _count;
@@ -35,8 +35,13 @@ internal sealed class SignSelection
     public int Count => _count;
 
     /// <summary>Empties the selection for another query.</summary>
-    public void Reset()
+    public void Reset() => Reset(_kept);
+
+    /// <summary>Empties the selection for another query that keeps <paramref name="kept"/> rows (at least 1); the lists keep their room.</summary>
+    public void Reset(int kept)
     {
+        Debug.Assert(kept >= 1);
+        _kept = kept;
         Array.Clear(_histogram);
         Threshold = _histogram.Length;
         _count = 0;

@@ -17,6 +17,12 @@ public sealed partial class VectorIndex
     private int _signPrefilter;
 
     /// <summary>
+    /// The selections of the last prefiltered search, taken by the next (a concurrent one makes its
+    /// own): their lists grow to thousands of rows a query, which allocated 147 KB a search.
+    /// </summary>
+    private SignSelection[]? _spareSelections;
+
+    /// <summary>
     /// 0 (the default): every search scores every row. Above 0, for <see cref="SimilarityMetric.Cosine"/>
     /// only: a search first ranks every row by the Hamming distance between its sign bits (one bit
     /// per element, set where the stored element is above zero: the float row, or the int8 or
@@ -120,10 +126,12 @@ public sealed partial class VectorIndex
         // partition takes 32 times the rows a float partition does.
         int blocks = SignBits.Blocks(rows);
         int partitions = (int)Math.Clamp((long)rows * bits.WordsPerRow * 2 / MinPartitionFloats, 1, Math.Min(MaxDegreeOfParallelism, blocks));
-        var selections = new SignSelection[partitions];
+        SignSelection[] selections = Interlocked.Exchange(ref _spareSelections, null) is { } spare && spare.Length == partitions
+            ? spare
+            : new SignSelection[partitions];
         for (int p = 0; p < partitions; p++)
         {
-            selections[p] = new SignSelection(Math.Max(kept, 1), Dimension);
+            selections[p] ??= new SignSelection(Math.Max(kept, 1), Dimension);
         }
 
         ulong[] queryBits = new ulong[bits.WordsPerRow];
@@ -136,7 +144,7 @@ public sealed partial class VectorIndex
             {
                 int start = (int)((long)blocks * partition / partitions) * SignBits.BlockRows;
                 int end = Math.Min(rows, (int)((long)blocks * (partition + 1) / partitions) * SignBits.BlockRows);
-                selections[partition].Reset();
+                selections[partition].Reset(Math.Max(kept, 1));
                 bits.Scan(queryBits, start, end, selections[partition], width);
             }
 
@@ -153,6 +161,7 @@ public sealed partial class VectorIndex
             results[q] = ScoreCandidates(query, nearest, k);
         }
 
+        Volatile.Write(ref _spareSelections, selections);
         return results;
     }
 

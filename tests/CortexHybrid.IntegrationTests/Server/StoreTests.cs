@@ -122,8 +122,9 @@ public class StoreTests
             }
         }
 
-        // The store kept float32 vectors: the int8 index is rebuilt from them, and rescoring gives the float32 scores back.
-        await using MemoryToolClient int8 = await MemoryToolClient.StartStdioAsync(store, null, "--index-storage", "int8");
+        // The store kept float32 vectors: the int8 index is rebuilt from them, and rescoring gives the
+        // float32 scores back. The sign prefilter at k x 64 keeps all six memories, so it changes nothing.
+        await using MemoryToolClient int8 = await MemoryToolClient.StartStdioAsync(store, null, "--index-storage", "int8", "--index-prefilter", "64");
         for (int i = 0; i < queries.Length; i++)
         {
             (long Id, double Score)[] hits = IdsAndScores(await int8.CallAsync("recall", new Dictionary<string, object?> { ["query"] = queries[i], ["k"] = 3 }));
@@ -135,6 +136,7 @@ public class StoreTests
         Assert.Equal("Int8", index.GetProperty("storage").GetString());
         Assert.True(index.GetProperty("exactScores").GetBoolean());
         Assert.Equal(texts.Length, index.GetProperty("rows").GetInt64());
+        Assert.Equal(64, index.GetProperty("signPrefilter").GetInt32());
     }
 
     [Theory]
@@ -150,6 +152,22 @@ public class StoreTests
         Assert.Equal("", server.Output);
         string line = Assert.Single(server.ErrorLines, l => l.Length > 0);
         Assert.Equal($"cortex: --index-storage takes float32, bfloat16 (or bf16) or int8; '{value}' is not one. (cortex mcp --help for usage)", line);
+        AssertNoStackTrace(server.Error);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("10001")]
+    [InlineData("many")]
+    public async Task A_bad_index_prefilter_fails_with_one_line_and_exit_code_2(string value)
+    {
+        using var directory = new TemporaryDirectory();
+        await using CortexProcess server = CortexProcess.Start(["mcp", "--store", directory.Path, "--index-prefilter", value]);
+        int exitCode = await server.WaitForExitAsync(CortexProcess.StartTimeout);
+        Assert.True(exitCode == 2, $"exit code {exitCode}; stderr:\n{server.Error}");
+        Assert.Equal("", server.Output);
+        string line = Assert.Single(server.ErrorLines, l => l.Length > 0);
+        Assert.Equal($"cortex: --index-prefilter takes a whole number from 0 to 10000; '{value}' is not one. (cortex mcp --help for usage)", line);
         AssertNoStackTrace(server.Error);
     }
 

@@ -93,6 +93,8 @@ public sealed class OptionsValidationTests
         { "Cortex:Monitor:WindowSlices", "1", "PerformanceMonitor: Cortex:Monitor:WindowSlices is 1: WindowSlices must be from 2 to 60." },
         { "Cortex:Index:Dimension", "0", "VectorIndex: Cortex:Index:Dimension is 0: Dimension must be from 1 to 1048576." },
         { "Cortex:Index:MaxBatchSize", "300", "VectorIndex: Cortex:Index:MaxBatchSize is 300: MaxBatchSize must be from 1 to 256." },
+        { "Cortex:Index:SignPrefilter", "-1", "VectorIndex: Cortex:Index:SignPrefilter is -1: SignPrefilter must be from 0 to 10000." },
+        { "Cortex:Index:SignPrefilter", "64", "VectorIndex: Cortex:Index:SignPrefilter is 64: SignPrefilter needs the Cosine metric (0 otherwise)." },
         { "Cortex:Index:IndexFile", "/nonexistent/cortex/missing.cxvi", "VectorIndex: Cortex:Index:IndexFile is '/nonexistent/cortex/missing.cxvi': IndexFile must name an existing saved index, or be null for an empty index." },
     };
 

@@ -387,6 +387,56 @@ public sealed class ServiceRegistrationTests
     }
 
     [Fact]
+    public async Task SignPrefilter_is_applied_to_a_loaded_IndexFile_since_files_do_not_record_it()
+    {
+        using var directory = new TemporaryDirectory();
+        string file = Path.Combine(directory.Path, "cosine.cxvi");
+        long unfiltered;
+        using (var saved = new VectorIndex(64))
+        {
+            var random = new Random(7);
+            for (int id = 0; id < 100; id++)
+            {
+                saved.Add(id, [.. Enumerable.Range(0, 64).Select(_ => (float)random.NextDouble() - 0.5f)]);
+            }
+
+            saved.Save(file);
+        }
+
+        using (VectorIndex loaded = VectorIndex.Load(file))
+        {
+            unfiltered = loaded.MemoryBytes;
+        }
+
+        HostApplicationBuilder builder = TestHosts.Builder();
+        builder.Services.AddVectorIndex(o => { o.IndexFile = file; o.SignPrefilter = 4; });
+        using IHost host = await TestHosts.StartAsync(builder);
+
+        VectorIndex index = host.Services.GetRequiredService<VectorIndex>();
+        Assert.Equal(4, index.SignPrefilter);
+        Assert.True(index.MemoryBytes > unfiltered, $"{index.MemoryBytes} bytes with the sign bits, {unfiltered} without");
+    }
+
+    [Fact]
+    public async Task SignPrefilter_over_a_saved_index_that_is_not_cosine_is_refused_by_name()
+    {
+        using var directory = new TemporaryDirectory();
+        string file = Path.Combine(directory.Path, "dot.cxvi");
+        using (var saved = new VectorIndex(2, SimilarityMetric.DotProduct))
+        {
+            saved.Add(1, [1f, 2f]);
+            saved.Save(file);
+        }
+
+        HostApplicationBuilder builder = TestHosts.Builder();
+        builder.Services.AddVectorIndex(o => { o.IndexFile = file; o.SignPrefilter = 8; });
+        using IHost host = await TestHosts.StartAsync(builder);
+
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => host.Services.GetRequiredService<VectorIndex>());
+        Assert.Equal($"VectorIndexOptions.SignPrefilter is 8 but the saved index '{file}' scores by DotProduct; the prefilter needs Cosine.", error.Message);
+    }
+
+    [Fact]
     public async Task A_saved_index_of_another_dimension_than_configured_is_refused_by_name()
     {
         using var directory = new TemporaryDirectory();

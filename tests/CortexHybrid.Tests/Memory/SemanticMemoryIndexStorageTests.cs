@@ -80,12 +80,53 @@ public sealed class SemanticMemoryIndexStorageTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task The_sign_prefilter_searches_k_x_f_memories_and_returns_their_exact_scores()
+    {
+        // Every memory's exact score for every query: the float32 index asked for all of them.
+        var exact = new List<Dictionary<long, float>>();
+        await RecallAllAsync(new SemanticMemoryOptions { MaxRecall = 1000 }, remember: true, k: Texts.Length + Fillers().Count(), recalled: r => exact.AddRange(r.Select(hits => hits.ToDictionary(h => h.Id, h => h.Score))));
+
+        List<IReadOnlyList<RecallHit>> exactTop = await RecallAllAsync(new SemanticMemoryOptions(), remember: false);
+        long unfilteredBytes = 0;
+        await RecallAllAsync(new SemanticMemoryOptions { IndexStorage = VectorStorage.Int8 }, remember: false, check: status => unfilteredBytes = status.Index.MemoryBytes);
+
+        // k x 1: only three memories survive the bits, so what comes back is at most those three,
+        // each with the exact float32 score of that memory.
+        List<IReadOnlyList<RecallHit>> filtered = await RecallAllAsync(new SemanticMemoryOptions { IndexStorage = VectorStorage.Int8, IndexSignPrefilter = 1 }, remember: false, check: status =>
+        {
+            Assert.Equal(1, status.Index.SignPrefilter);
+            Assert.True(status.Index.ExactScores);
+
+            // One bit an element of every row (64 dimensions: one 64-bit word), for whole blocks of
+            // eight rows of the index's capacity, which grows ahead of its rows as the row store's does.
+            long bits = status.Index.MemoryBytes - unfilteredBytes;
+            Assert.InRange(bits, status.Index.Rows * sizeof(ulong), 2 * status.Index.Rows * sizeof(ulong));
+            Assert.Equal(0, bits % (8 * sizeof(ulong)));
+        });
+
+        for (int i = 0; i < Queries.Length; i++)
+        {
+            Assert.InRange(filtered[i].Count, 1, 3);
+            Assert.All(filtered[i], hit => Assert.Equal(exact[i][hit.Id], hit.Score, 1e-6f));
+        }
+
+        // k x 64 keeps every one of the 128 memories: the recall is the exact one.
+        List<IReadOnlyList<RecallHit>> all = await RecallAllAsync(new SemanticMemoryOptions { IndexStorage = VectorStorage.Int8, IndexSignPrefilter = 64 }, remember: false);
+        for (int i = 0; i < Queries.Length; i++)
+        {
+            Assert.Equal(exactTop[i].Select(h => h.Id), all[i].Select(h => h.Id));
+        }
+    }
+
     public static TheoryData<string, Action<SemanticMemoryOptions>, string> OutOfRange => new()
     {
         { "IndexStorage", o => o.IndexStorage = (VectorStorage)7, "IndexStorage must be Float32, BFloat16 or Int8." },
         { "IndexOversample", o => o.IndexOversample = -1, "IndexOversample must be from 0 to 1000." },
         { "IndexOversample", o => o.IndexOversample = 1001, "IndexOversample must be from 0 to 1000." },
         { "IndexKeepFullPrecision", o => o.IndexKeepFullPrecision = false, "IndexKeepFullPrecision must be true for Float32 storage." },
+        { "IndexSignPrefilter", o => o.IndexSignPrefilter = -1, "IndexSignPrefilter must be from 0 to 10000." },
+        { "IndexSignPrefilter", o => o.IndexSignPrefilter = 10_001, "IndexSignPrefilter must be from 0 to 10000." },
     };
 
     [Theory]
@@ -112,8 +153,8 @@ public sealed class SemanticMemoryIndexStorageTests : IDisposable
         }
     }
 
-    /// <summary>Opens a memory over the test's store with <paramref name="options"/>, optionally remembers <see cref="Texts"/>, and recalls each of <see cref="Queries"/>.</summary>
-    private async Task<List<IReadOnlyList<RecallHit>>> RecallAllAsync(SemanticMemoryOptions options, bool remember, Action<MemoryStatus>? check = null)
+    /// <summary>Opens a memory over the test's store with <paramref name="options"/>, optionally remembers <see cref="Texts"/>, and recalls the best <paramref name="k"/> of each of <see cref="Queries"/>.</summary>
+    private async Task<List<IReadOnlyList<RecallHit>>> RecallAllAsync(SemanticMemoryOptions options, bool remember, Action<MemoryStatus>? check = null, int k = 3, Action<List<IReadOnlyList<RecallHit>>>? recalled = null)
     {
         await using var store = new SqliteMemoryStore(_directory.Path, time: _time);
         await using var memory = new SemanticMemory(store, new WordHashEmbeddingGenerator(), options, timeProvider: _time);
@@ -129,10 +170,11 @@ public sealed class SemanticMemoryIndexStorageTests : IDisposable
         var results = new List<IReadOnlyList<RecallHit>>();
         foreach (string query in Queries)
         {
-            results.Add(await memory.RecallAsync(query, k: 3));
+            results.Add(await memory.RecallAsync(query, k: k));
         }
 
         check?.Invoke(memory.GetStatus());
+        recalled?.Invoke(results);
         return results;
     }
 }
